@@ -1,0 +1,1 @@
+"""JO E-Tickets: e-ticketing for the Olympic Games."""

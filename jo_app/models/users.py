@@ -1,0 +1,117 @@
+"""Accounts: users, their sessions, login attempts, one-time codes and consents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from jo_app.models.enums import EmailCodePurpose, Role, check_in
+from jo_app.timeutil import utcnow
+
+
+class User(SQLModel, table=True):
+    """A person with an account (spec 3.1.1 `User`)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(check_in("role", Role), name="ck_users_role"),
+        CheckConstraint("email = lower(email)", name="ck_users_email_lowercase"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=50, sa_column_kwargs={"unique": True}, nullable=False)
+    email: str = Field(max_length=254, sa_column_kwargs={"unique": True}, nullable=False)
+    last_name: str = Field(max_length=50)
+    first_name: str = Field(max_length=50)
+    password_hash: str = Field(max_length=120)
+    security_key: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+    role: str = Field(default=Role.VISITOR.value, sa_column=Column(String(16), nullable=False))
+    is_verified: bool = False
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled: bool = False
+    totp_last_step: int | None = None  # last accepted TOTP time step: a code is never accepted twice
+    is_locked: bool = False  # locked by an administrator
+    anonymized_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side login session; the browser holds only the random token, stored here hashed."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", nullable=False)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    client_ip: str | None = Field(default=None, max_length=45)
+    user_agent: str | None = Field(default=None, max_length=255)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One login attempt, used for lockout per account and per client address, and for anomaly reports."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_created", "email", "created_at"),
+        Index("ix_login_attempts_ip_created", "client_ip", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    client_ip: str | None = Field(default=None, max_length=45)
+    succeeded: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time 2FA recovery code (hashed)."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (Index("ix_recovery_codes_user_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", nullable=False)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None
+
+
+class EmailCode(SQLModel, table=True):
+    """A short-lived code sent by e-mail (spec `code_verification`), for verification or password reset."""
+
+    __tablename__ = "email_codes"
+    __table_args__ = (
+        Index("ix_email_codes_user_purpose", "user_id", "purpose"),
+        CheckConstraint(check_in("purpose", EmailCodePurpose), name="ck_email_codes_purpose"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", nullable=False)
+    purpose: str = Field(sa_column=Column(String(24), nullable=False))
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    failed_attempts: int = 0
+
+
+class Consent(SQLModel, table=True):
+    """A recorded consent (e.g. to the privacy policy at registration)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "version", name="uq_consents_user_kind_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", nullable=False)
+    kind: str = Field(max_length=32)
+    version: str = Field(max_length=16)
+    accepted_at: datetime = Field(default_factory=utcnow)
+    client_ip: str | None = Field(default=None, max_length=45)

@@ -1,0 +1,33 @@
+"""Append-only audit log. Callers add the entry to their own transaction so it commits (or not) with the change."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from jo_app.models import AuditLog
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: object | None = None,
+    client_ip: str | None = None,
+    **details: Any,
+) -> AuditLog:
+    """Add an audit entry (e.g. `login.succeeded`, `login.failed`, `order.cancelled`, `gate.scan`)."""
+    entry = AuditLog(
+        actor_id=actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        client_ip=client_ip,
+        details=json.dumps(details, default=str, sort_keys=True),
+    )
+    session.add(entry)
+    return entry

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
@@ -19,7 +18,7 @@ class AuditLog(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
     actor_id: int | None = Field(default=None, foreign_key="users.id")
     action: str = Field(max_length=64)
     target_type: str | None = Field(default=None, max_length=32)

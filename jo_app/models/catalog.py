@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from pydantic import NaiveDatetime
 from sqlalchemy import CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -33,13 +32,13 @@ class Event(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     venue: str = Field(max_length=120)
     city: str = Field(default="Paris", max_length=60)
-    starts_at: datetime
+    starts_at: NaiveDatetime
     capacity: int
     seats_sold: int = 0
     image: str | None = Field(default=None, max_length=255)
     is_published: bool = True
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
     @property
     def seats_left(self) -> int:
@@ -66,5 +65,5 @@ class Offer(SQLModel, table=True):
     price_cents: int
     image: str | None = Field(default=None, max_length=255)
     is_published: bool = True
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)

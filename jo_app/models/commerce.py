@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from pydantic import NaiveDatetime
 from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -18,8 +17,8 @@ class Cart(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", nullable=False, sa_column_kwargs={"unique": True})
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class CartItem(SQLModel, table=True):
@@ -33,7 +32,7 @@ class CartItem(SQLModel, table=True):
     cart_id: int = Field(foreign_key="carts.id", nullable=False)
     offer_id: int = Field(foreign_key="offers.id", nullable=False)
     quantity: int
-    added_at: datetime = Field(default_factory=utcnow)
+    added_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Order(SQLModel, table=True):
@@ -51,9 +50,9 @@ class Order(SQLModel, table=True):
     reference: str = Field(max_length=20, sa_column_kwargs={"unique": True}, nullable=False)
     total_cents: int
     status: str = Field(default=OrderStatus.PENDING.value, sa_column=Column(String(16), nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-    paid_at: datetime | None = None
-    cancelled_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    paid_at: NaiveDatetime | None = None
+    cancelled_at: NaiveDatetime | None = None
     purchase_key: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
     email: str = Field(max_length=254)
     idempotency_key: str | None = Field(default=None, max_length=64)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from pydantic import NaiveDatetime
 from sqlalchemy import CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -36,11 +35,11 @@ class Ticket(SQLModel, table=True):
     qr_id: str = Field(max_length=32, sa_column_kwargs={"unique": True}, nullable=False)
     qr_payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(default=TicketStatus.VALID.value, sa_column=Column(String(16), nullable=False))
-    generated_at: datetime = Field(default_factory=utcnow)
-    used_at: datetime | None = None
+    generated_at: NaiveDatetime = Field(default_factory=utcnow)
+    used_at: NaiveDatetime | None = None
     used_by_id: int | None = Field(default=None, foreign_key="users.id")
     used_gate: str | None = Field(default=None, max_length=60)
-    cancelled_at: datetime | None = None
+    cancelled_at: NaiveDatetime | None = None
 
 
 class ScanAttempt(SQLModel, table=True):
@@ -55,7 +54,7 @@ class ScanAttempt(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
     ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
     event_id: int | None = Field(default=None, foreign_key="events.id")
     employee_id: int | None = Field(default=None, foreign_key="users.id")
@@ -78,5 +77,5 @@ class SigningKey(SQLModel, table=True):
     public_key: str = Field(max_length=64)
     private_key_encrypted: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default=SigningKeyStatus.ACTIVE.value, sa_column=Column(String(16), nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-    retired_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    retired_at: NaiveDatetime | None = None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from pydantic import NaiveDatetime
 from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -27,15 +26,15 @@ class User(SQLModel, table=True):
     first_name: str = Field(max_length=50)
     password_hash: str = Field(max_length=120)
     security_key: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
-    created_at: datetime = Field(default_factory=utcnow)
-    last_login_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_login_at: NaiveDatetime | None = None
     role: str = Field(default=Role.VISITOR.value, sa_column=Column(String(16), nullable=False))
     is_verified: bool = False
     totp_secret: str | None = Field(default=None, max_length=64)
     totp_enabled: bool = False
     totp_last_step: int | None = None  # last accepted TOTP time step: a code is never accepted twice
     is_locked: bool = False  # locked by an administrator
-    anonymized_at: datetime | None = None
+    anonymized_at: NaiveDatetime | None = None
 
 
 class UserSession(SQLModel, table=True):
@@ -47,10 +46,10 @@ class UserSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", nullable=False)
     token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
-    created_at: datetime = Field(default_factory=utcnow)
-    last_seen_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    revoked_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+    expires_at: NaiveDatetime
+    revoked_at: NaiveDatetime | None = None
     client_ip: str | None = Field(default=None, max_length=45)
     user_agent: str | None = Field(default=None, max_length=255)
 
@@ -68,7 +67,7 @@ class LoginAttempt(SQLModel, table=True):
     email: str = Field(max_length=254)
     client_ip: str | None = Field(default=None, max_length=45)
     succeeded: bool = False
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class RecoveryCode(SQLModel, table=True):
@@ -80,8 +79,8 @@ class RecoveryCode(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", nullable=False)
     code_hash: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)
-    used_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    used_at: NaiveDatetime | None = None
 
 
 class EmailCode(SQLModel, table=True):
@@ -97,9 +96,9 @@ class EmailCode(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", nullable=False)
     purpose: str = Field(sa_column=Column(String(24), nullable=False))
     code_hash: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    used_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    expires_at: NaiveDatetime
+    used_at: NaiveDatetime | None = None
     failed_attempts: int = 0
 
 
@@ -113,5 +112,5 @@ class Consent(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", nullable=False)
     kind: str = Field(max_length=32)
     version: str = Field(max_length=16)
-    accepted_at: datetime = Field(default_factory=utcnow)
+    accepted_at: NaiveDatetime = Field(default_factory=utcnow)
     client_ip: str | None = Field(default=None, max_length=45)

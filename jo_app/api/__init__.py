@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI), calling the same services as the UI."""

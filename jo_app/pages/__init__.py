@@ -1,0 +1,1 @@
+"""Pages (UI only: they bind components to states)."""

@@ -1,0 +1,1 @@
+"""Reflex states: thin UI logic that calls services (never the other way round)."""

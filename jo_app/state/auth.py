@@ -1,0 +1,81 @@
+"""Identity of the connected browser, resolved on the server from the HttpOnly session cookie.
+
+The cookie (`jo_session`) is set and cleared only by HTTP routes (`jo_app/api/auth_routes.py`); page JavaScript
+cannot read it and Reflex never sends request cookies to the client. The websocket captures the cookie header
+once per connection, so login and logout go through an HTTP redirect (which reloads the page).
+
+Every handler that reads private data or changes anything must call `await self.require_user(...)` (or
+`require_role`) at its start: it re-reads the session and the user's role from the database on each call.
+Public vars below are only for display; they are never trusted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from http.cookies import SimpleCookie
+
+import reflex as rx
+
+from jo_app.db import session_scope
+from jo_app.models import Role
+from jo_app.services import sessions
+from jo_app.services.sessions import SessionInfo
+
+SESSION_COOKIE = "jo_session"
+
+
+def cookie_value(cookie_header: str, name: str = SESSION_COOKIE) -> str | None:
+    """The value of one cookie from a raw `Cookie:` header (None when absent or unparsable)."""
+    if not cookie_header:
+        return None
+    try:
+        jar = SimpleCookie()
+        jar.load(cookie_header)
+    except Exception:  # noqa: BLE001 - a malformed header is treated as "no cookie"
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel and morsel.value else None
+
+
+def _resolve(token: str | None) -> SessionInfo | None:
+    if not token:
+        return None
+    with session_scope() as db:
+        return sessions.resolve_session(db, token)
+
+
+class AuthState(rx.State):
+    """Base of every state that needs the current user."""
+
+    # Display-only copies (never used for authorization).
+    is_authenticated: bool = False
+    user_first_name: str = ""
+    user_role: str = ""
+
+    def _session_token(self) -> str | None:
+        return cookie_value(self.router.headers.cookie)
+
+    def _client_ip(self) -> str | None:
+        forwarded = self.router.headers.raw_headers.get("x-forwarded-for", "")
+        return (forwarded.split(",")[0].strip() or self.router.session.client_ip or None)
+
+    async def current_user(self) -> SessionInfo | None:
+        """The user of this connection, re-read from the database (None when not logged in)."""
+        return await asyncio.to_thread(_resolve, self._session_token())
+
+    async def require_user(self, *roles: Role) -> SessionInfo | None:
+        """The current user if logged in (and holding one of `roles` when given), else None."""
+        info = await self.current_user()
+        if info is None:
+            return None
+        if roles and info.role not in {role.value for role in roles}:
+            return None
+        return info
+
+    @rx.event
+    async def load_identity(self):
+        """Refresh the display-only identity vars (call from every page's on_load)."""
+        info = await self.current_user()
+        self.is_authenticated = info is not None
+        self.user_first_name = info.first_name if info else ""
+        self.user_role = info.role if info else ""

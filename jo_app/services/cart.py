@@ -1,0 +1,236 @@
+"""Shopping cart, one per user, stored in the database. Mutating functions commit (or roll back) themselves.
+
+Rules checked on every change (and again at checkout): the offer and its event are published, the event is in
+the future, at most `max_packs_per_event_per_order` packs per event, and no more persons than seats left.
+Same-user changes are serialised by locking the cart row (created race-free with INSERT ... ON CONFLICT).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from jo_app.config import get_settings
+from jo_app.models import Cart, CartItem, Event, Offer
+from jo_app.services.errors import NotFoundError, ValidationError
+from jo_app.timeutil import utcnow
+
+PROBLEM_MESSAGES = {
+    "unavailable": "This offer is no longer on sale.",
+    "event_past": "This event has already started.",
+    "limit_exceeded": "At most {max} packs per event in one order.",
+    "sold_out": "This event is sold out.",
+    "not_enough_seats": "Not enough seats left for this event.",
+}
+
+
+@dataclass(frozen=True)
+class CartLine:
+    offer_id: int
+    event_id: int
+    event_title: str
+    event_slug: str
+    sport: str
+    venue: str
+    starts_at: datetime
+    offer_title: str
+    offer_type: str
+    persons: int
+    quantity: int
+    unit_price_cents: int
+    line_total_cents: int
+    seats_left: int
+    problem: str | None = None  # a PROBLEM_MESSAGES code when this line cannot be bought as is
+
+    @property
+    def available(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: tuple[CartLine, ...]
+    total_cents: int
+    count: int  # packs
+    persons: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def can_checkout(self) -> bool:
+        return bool(self.lines) and all(line.available for line in self.lines)
+
+
+def problem_message(code: str) -> str:
+    return PROBLEM_MESSAGES[code].format(max=get_settings().max_packs_per_event_per_order)
+
+
+def cart_rows(session: Session, user_id: int) -> list[tuple[CartItem, Offer, Event]]:
+    """The user's cart items with their offer and event, in display order."""
+    query = (
+        select(CartItem, Offer, Event)
+        .join(Cart, Cart.id == CartItem.cart_id)
+        .join(Offer, Offer.id == CartItem.offer_id)
+        .join(Event, Event.id == Offer.event_id)
+        .where(Cart.user_id == user_id)
+        .order_by(Event.starts_at, Event.id, Offer.persons, Offer.id)
+        .execution_options(populate_existing=True)  # fresh prices, flags and seats even in a long-lived session
+    )
+    return list(session.exec(query))
+
+
+def build_view(rows: list[tuple[CartItem, Offer, Event]], *, now: datetime | None = None,
+               check_seats: bool = True) -> CartView:
+    """Price the rows and flag each line's first problem (seats are checked per event over all its lines)."""
+    now = now or utcnow()
+    max_packs = get_settings().max_packs_per_event_per_order
+    packs: dict[int, int] = defaultdict(int)
+    persons: dict[int, int] = defaultdict(int)
+    for item, offer, event in rows:
+        packs[event.id] += item.quantity
+        persons[event.id] += item.quantity * offer.persons
+    lines = []
+    for item, offer, event in rows:
+        left = event.capacity - event.seats_sold
+        problem = None
+        if not (offer.is_published and event.is_published):
+            problem = "unavailable"
+        elif event.starts_at <= now:
+            problem = "event_past"
+        elif packs[event.id] > max_packs:
+            problem = "limit_exceeded"
+        elif check_seats and persons[event.id] > left:
+            problem = "sold_out" if left < offer.persons else "not_enough_seats"
+        lines.append(CartLine(
+            offer_id=offer.id, event_id=event.id, event_title=event.title, event_slug=event.slug,
+            sport=event.sport, venue=event.venue, starts_at=event.starts_at, offer_title=offer.title,
+            offer_type=offer.offer_type, persons=offer.persons, quantity=item.quantity,
+            unit_price_cents=offer.price_cents, line_total_cents=item.quantity * offer.price_cents,
+            seats_left=left, problem=problem,
+        ))
+    return CartView(
+        lines=tuple(lines), total_cents=sum(line.line_total_cents for line in lines),
+        count=sum(line.quantity for line in lines), persons=sum(line.quantity * line.persons for line in lines),
+    )
+
+
+def get_cart(session: Session, user_id: int, *, now: datetime | None = None) -> CartView:
+    """The priced cart with a problem flag per line (read only)."""
+    return build_view(cart_rows(session, user_id), now=now)
+
+
+def cart_count(session: Session, user_id: int) -> int:
+    """Number of packs in the cart (spec `GET /cart/api/count`)."""
+    total = session.exec(
+        select(func.coalesce(func.sum(CartItem.quantity), 0))
+        .join(Cart, Cart.id == CartItem.cart_id).where(Cart.user_id == user_id)
+    ).one()
+    return int(total)
+
+
+def lock_cart(session: Session, user_id: int, *, create: bool = True) -> int | None:
+    """Lock the user's cart row (SELECT ... FOR UPDATE; creating it race-free if asked) and return its id."""
+    if create:
+        now = utcnow()
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.exec(insert(Cart).values(user_id=user_id, created_at=now, updated_at=now)
+                     .on_conflict_do_nothing(index_elements=["user_id"]))
+    return session.exec(select(Cart.id).where(Cart.user_id == user_id).with_for_update()).first()
+
+
+def _quantity(value: object, low: int) -> int:
+    high = get_settings().max_packs_per_event_per_order
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"The quantity must be between {low} and {high}.", code="invalid_quantity",
+                              field="quantity")
+    return value
+
+
+def _check_addition(session: Session, user_id: int, offer: Offer, event: Event, quantity: int, now: datetime) -> None:
+    """Refuse when `quantity` packs of `offer` (replacing the current line) break a rule."""
+    if not (offer.is_published and event.is_published):
+        raise ValidationError(problem_message("unavailable"), code="unavailable")
+    if event.starts_at <= now:
+        raise ValidationError(problem_message("event_past"), code="event_past")
+    packs = quantity
+    persons = quantity * offer.persons
+    for item, other, other_event in cart_rows(session, user_id):
+        if other_event.id == event.id and other.id != offer.id:
+            packs += item.quantity
+            persons += item.quantity * other.persons
+    if packs > get_settings().max_packs_per_event_per_order:
+        raise ValidationError(problem_message("limit_exceeded"), code="limit_exceeded", field="quantity")
+    left = event.capacity - event.seats_sold
+    if persons > left:
+        code = "sold_out" if left < offer.persons else "not_enough_seats"
+        raise ValidationError(problem_message(code), code=code, field="quantity")
+
+
+def _set_line(session: Session, user_id: int, offer_id: int, quantity: int, *, add: bool) -> CartView:
+    now = utcnow()
+    try:
+        offer = session.get(Offer, offer_id) if isinstance(offer_id, int) else None
+        if offer is None:
+            raise NotFoundError("This offer does not exist.", code="offer_not_found")
+        cart_id = lock_cart(session, user_id)
+        item = session.exec(select(CartItem).where(CartItem.cart_id == cart_id, CartItem.offer_id == offer_id)).first()
+        current = item.quantity if item else 0
+        target = current + quantity if add else quantity
+        if target > current:  # lowering a quantity is always allowed
+            _check_addition(session, user_id, offer, session.get(Event, offer.event_id), target, now)
+        if target == 0:
+            if item is not None:
+                session.delete(item)
+        elif item is None:
+            session.add(CartItem(cart_id=cart_id, offer_id=offer_id, quantity=target, added_at=now))
+        else:
+            item.quantity = target
+        session.exec(update(Cart).where(Cart.id == cart_id).values(updated_at=now))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return get_cart(session, user_id, now=now)
+
+
+def add_item(session: Session, user_id: int, offer_id: int, quantity: int = 1) -> CartView:
+    """Add `quantity` packs of an offer (added to any already in the cart); commits, returns the new cart."""
+    return _set_line(session, user_id, offer_id, _quantity(quantity, 1), add=True)
+
+
+def set_quantity(session: Session, user_id: int, offer_id: int, quantity: int) -> CartView:
+    """Set the number of packs of an offer (0 removes the line); commits, returns the new cart."""
+    return _set_line(session, user_id, offer_id, _quantity(quantity, 0), add=False)
+
+
+def remove_item(session: Session, user_id: int, offer_id: int) -> CartView:
+    """Remove an offer from the cart (no error if absent); commits, returns the new cart."""
+    try:
+        cart_id = lock_cart(session, user_id, create=False)
+        if cart_id is not None:
+            session.exec(delete(CartItem).where(CartItem.cart_id == cart_id, CartItem.offer_id == offer_id))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return get_cart(session, user_id)
+
+
+def clear_cart(session: Session, user_id: int) -> None:
+    """Empty the cart (commits)."""
+    try:
+        cart_id = lock_cart(session, user_id, create=False)
+        if cart_id is not None:
+            session.exec(delete(CartItem).where(CartItem.cart_id == cart_id))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,94 @@
+"""Live seats left per event, shared by every open catalogue / session / home page (no per-client polling).
+
+`StockState` is an `rx.SharedState`: the pages' on_load links each client to the one shared token `stock`, so a
+change of `seats_left` made under that token is pushed to every linked client at once. Writers:
+- `StockState.refresh` (public, harmless: it only re-reads the database);
+- `publish_stock(app, event_ids)` (server side: checkout, cancellations, admin, REST API), which modifies the
+  shared token's state directly through `app.modify_state`.
+Keys are event ids as strings (JSON object keys), values are seats left (capacity - seats sold).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
+
+from jo_app.db import session_scope
+from jo_app.services import catalog
+
+log = logging.getLogger(__name__)
+
+STOCK_TOKEN = "stock"  # shared-state tokens cannot contain "_"
+
+
+def read_seats_left(event_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Seats left per event id (as str) from the database (all events when `event_ids` is None). Blocking."""
+    ids = None if event_ids is None else [int(i) for i in event_ids]
+    with session_scope() as session:
+        return {str(event_id): int(left) for event_id, left in catalog.seats_left_by_event(session, ids).items()}
+
+
+def _merge(current: dict[str, int], fresh: dict[str, int], *, replace: bool) -> dict[str, int] | None:
+    """The new mapping, or None when nothing changed (so no delta is sent to the linked clients)."""
+    merged = dict(fresh) if replace else {**current, **fresh}
+    return None if merged == current else merged
+
+
+class StockState(rx.SharedState):
+    """Seats left per event id, linked to the shared token `stock` (public data only)."""
+
+    seats_left: dict[str, int] = {}
+
+    @rx.event
+    async def link(self):
+        """Link this client to the shared stock and refresh it from the database (on_load of the shop pages)."""
+        linked = await self._link_to(STOCK_TOKEN)
+        fresh = await asyncio.to_thread(read_seats_left)
+        merged = _merge(linked.seats_left, fresh, replace=True)
+        if merged is not None:
+            linked.seats_left = merged
+
+    @rx.event
+    async def refresh(self):
+        """Re-read every figure from the database (harmless: no client input is used)."""
+        fresh = await asyncio.to_thread(read_seats_left)
+        merged = _merge(self.seats_left, fresh, replace=True)
+        if merged is not None:
+            self.seats_left = merged
+
+
+def _current_app() -> rx.App:
+    from reflex_base.registry import RegistrationContext
+
+    try:
+        return RegistrationContext.get().app
+    except Exception:  # outside an event context (API route, CLI): import the app module
+        from reflex.utils import prerequisites
+
+        return prerequisites.get_and_validate_app().app
+
+
+async def publish_stock(app: rx.App | None, event_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Push the current seats left of `event_ids` (all events when None) to every client linked to `stock`.
+
+    Call it after any change of `Event.seats_sold` or capacity (checkout, cancellation, admin edit, REST API),
+    outside any handler's `async with self` block. `app` may be None inside a Reflex event. Returns the figures
+    pushed. Never raises: a failed push only means clients see the figure at their next page load.
+    """
+    try:
+        ids = None if event_ids is None else sorted({int(i) for i in event_ids})
+        fresh = await asyncio.to_thread(read_seats_left, ids)
+        app = app or _current_app()
+        async with app.modify_state(BaseStateToken(ident=STOCK_TOKEN, cls=StockState)) as root:
+            stock = await root.get_state(StockState)
+            merged = _merge(stock.seats_left, fresh, replace=ids is None)
+            if merged is not None:
+                stock.seats_left = merged
+        return fresh
+    except Exception:  # live figures are best effort; the database stays the truth
+        log.exception("could not publish stock for %s", event_ids)
+        return {}

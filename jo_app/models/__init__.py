@@ -13,10 +13,18 @@ from jo_app.models.enums import (
     TicketStatus,
 )
 from jo_app.models.tickets import ScanAttempt, SigningKey, Ticket
-from jo_app.models.users import Consent, EmailCode, LoginAttempt, RecoveryCode, User, UserSession
+from jo_app.models.users import (
+    Consent,
+    EmailCode,
+    LoginAttempt,
+    LoginHandoff,
+    RecoveryCode,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "AuditLog", "Cart", "CartItem", "Consent", "EmailCode", "EmailCodePurpose", "Event", "LoginAttempt",
-    "Offer", "OfferType", "Order", "OrderItem", "OrderStatus", "RecoveryCode", "Role", "ScanAttempt",
+    "LoginHandoff", "Offer", "OfferType", "Order", "OrderItem", "OrderStatus", "RecoveryCode", "Role", "ScanAttempt",
     "ScanVerdict", "SigningKey", "SigningKeyStatus", "Ticket", "TicketStatus", "User", "UserSession",
 ]

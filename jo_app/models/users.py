@@ -114,3 +114,17 @@ class Consent(SQLModel, table=True):
     version: str = Field(max_length=16)
     accepted_at: NaiveDatetime = Field(default_factory=utcnow)
     client_ip: str | None = Field(default=None, max_length=45)
+
+
+class LoginHandoff(SQLModel, table=True):
+    """A one-time, 60-second code that carries a fresh session token from the login handler (websocket) to the
+    HTTP route that sets the HttpOnly cookie. The token is stored encrypted; the code only as a hash."""
+
+    __tablename__ = "login_handoffs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    session_token_encrypted: str = Field(max_length=255)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    expires_at: NaiveDatetime
+    used_at: NaiveDatetime | None = None

@@ -1,0 +1,207 @@
+"""The page shell shared by every page: skip link, navbar (with mobile menu), language switch, footer.
+
+Usage in a page function::
+
+    from jo_app.components.layout import page_shell
+    def catalogue() -> rx.Component:
+        return page_shell(..., title_key="catalogue.title")
+
+`page_shell` refreshes the display identity (`AuthState.load_identity`) when it mounts, so pages need no
+on_load for the navbar; pages that show private data still call `require_user()` in their own handlers.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from jo_app.components.cart_badge import cart_badge
+from jo_app.i18n import LangState, tr
+from jo_app.state.auth import AuthState
+from jo_app.state.login import LoginState
+
+MAIN_ID = "main"
+MAX_WIDTH = "72rem"
+
+# Global rules Radix does not cover: visible keyboard focus on every element, skip link, reduced motion.
+GLOBAL_CSS = """
+:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
+.jo-skip { position: absolute; left: -10000px; top: 0.5rem; z-index: 1000; padding: 0.6rem 1rem;
+  background: #ffffff; color: #0b1f4d; border: 2px solid #1d4ed8; border-radius: 6px; font-weight: 600; }
+.jo-skip:focus { left: 0.5rem; }
+.jo-navlink { color: #0b1f4d; text-decoration: none; font-weight: 500; padding: 0.4rem 0.5rem; border-radius: 6px; }
+.jo-navlink:hover { background: #e8eefc; text-decoration: underline; }
+.jo-footlink { color: #1e3a8a; }
+@media (prefers-reduced-motion: reduce) { * { transition: none !important; animation: none !important; } }
+"""
+
+
+def _nav_link(label_key: str, href: str, *children: rx.Component, **props) -> rx.Component:
+    return rx.link(tr(label_key), *children, href=href, class_name="jo-navlink", **props)
+
+
+def _cart_link(**props) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon("shopping-cart", size=18, aria_hidden="true"), rx.text(tr("nav.cart"), as_="span"),
+                  cart_badge(), spacing="1", align="center"),
+        href="/panier", class_name="jo-navlink", **props,
+    )
+
+
+def lang_switch() -> rx.Component:
+    """Two buttons FR / EN; the active one is pressed (aria-pressed)."""
+    def button(code: str, label_key: str) -> rx.Component:
+        active = LangState.current_lang == code
+        return rx.button(
+            code.upper(),
+            on_click=LangState.set_lang(code),
+            variant=rx.cond(active, "solid", "outline"),
+            size="1",
+            aria_pressed=rx.cond(active, "true", "false"),
+            aria_label=tr(label_key),
+            custom_attrs={"lang": code},
+            id=f"lang-{code}",
+        )
+
+    return rx.hstack(button("fr", "nav.switch_to_fr"), button("en", "nav.switch_to_en"), spacing="1",
+                     role="group", aria_label=tr("nav.language"))
+
+
+def _logout_button(**props) -> rx.Component:
+    return rx.button(tr("nav.logout"), on_click=LoginState.logout, variant="soft", color_scheme="gray", size="2",
+                     id="logout-button", **props)
+
+
+def _desktop_links() -> rx.Component:
+    return rx.hstack(
+        _nav_link("nav.home", "/"),
+        _nav_link("nav.catalogue", "/catalogue"),
+        _cart_link(),
+        rx.cond(
+            AuthState.is_authenticated,
+            rx.hstack(_nav_link("nav.tickets", "/billets"), _nav_link("nav.account", "/compte", id="nav-account"),
+                      _logout_button(), spacing="2", align="center"),
+            rx.hstack(_nav_link("nav.login", "/connexion", id="nav-login"), spacing="2", align="center"),
+        ),
+        spacing="2",
+        align="center",
+        display={"initial": "none", "md": "flex"},
+    )
+
+
+def _mobile_menu() -> rx.Component:
+    def item(label_key: str, href: str) -> rx.Component:
+        return rx.menu.item(rx.link(tr(label_key), href=href, width="100%", color="inherit",
+                                    underline="none"), as_child=False)
+
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(rx.icon("menu", size=20, aria_hidden="true"), tr("nav.menu"), variant="soft",
+                          aria_label=tr("nav.open_menu"), id="mobile-menu-button"),
+            ),
+            rx.menu.content(
+                item("nav.home", "/"),
+                item("nav.catalogue", "/catalogue"),
+                rx.menu.item(rx.link(rx.hstack(rx.text(tr("nav.cart"), as_="span"), cart_badge(), spacing="1"),
+                                     href="/panier", width="100%", color="inherit", underline="none")),
+                rx.cond(
+                    AuthState.is_authenticated,
+                    rx.fragment(
+                        item("nav.tickets", "/billets"),
+                        item("nav.orders", "/commandes"),
+                        item("nav.account", "/compte"),
+                        rx.menu.separator(),
+                        rx.menu.item(tr("nav.logout"), on_select=LoginState.logout),
+                    ),
+                    rx.fragment(item("nav.login", "/connexion"), item("nav.register", "/inscription")),
+                ),
+            ),
+        ),
+        display={"initial": "block", "md": "none"},
+    )
+
+
+def navbar() -> rx.Component:
+    return rx.el.header(
+        rx.el.nav(
+            rx.hstack(
+                rx.link(
+                    rx.hstack(rx.icon("ticket", size=24, aria_hidden="true", color="#1d4ed8"),
+                              rx.text(tr("site.name"), weight="bold", size="5", as_="span"),
+                              spacing="2", align="center"),
+                    href="/", underline="none", color="#0b1f4d", id="logo-link",
+                ),
+                rx.spacer(),
+                _desktop_links(),
+                lang_switch(),
+                _mobile_menu(),
+                align="center",
+                spacing="3",
+                width="100%",
+                max_width=MAX_WIDTH,
+                margin_x="auto",
+                padding_x="1rem",
+                padding_y="0.6rem",
+                wrap="nowrap",
+            ),
+            aria_label=tr("nav.main"),
+        ),
+        on_mount=AuthState.load_identity,
+        border_bottom="1px solid #d0d7e2",
+        background="#ffffff",
+        position="sticky",
+        top="0",
+        z_index="50",
+        width="100%",
+    )
+
+
+def footer() -> rx.Component:
+    def link(label_key: str, href: str) -> rx.Component:
+        return rx.link(tr(label_key), href=href, class_name="jo-footlink", size="2")
+
+    return rx.el.footer(
+        rx.vstack(
+            rx.el.nav(
+                rx.flex(link("footer.privacy", "/confidentialite"), link("footer.legal", "/mentions-legales"),
+                        link("footer.terms", "/cgv"), spacing="4", wrap="wrap"),
+                aria_label=tr("footer.nav"),
+            ),
+            rx.text(tr("footer.copyright"), size="1", color="#374151"),
+            spacing="2",
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding="1.5rem 1rem",
+        ),
+        border_top="1px solid #d0d7e2",
+        background="#f5f7fb",
+        width="100%",
+        margin_top="3rem",
+    )
+
+
+def page_shell(*children: rx.Component, title_key: str | None = None, narrow: bool = False,
+               **props) -> rx.Component:
+    """The full page: skip link, navbar, `<main id="main">` with an optional h1 from the catalogue, footer."""
+    heading = [rx.heading(tr(title_key), as_="h1", size="7", margin_bottom="1rem", id="page-title")] \
+        if title_key else []
+    return rx.box(
+        rx.el.style(GLOBAL_CSS),
+        rx.el.a(tr("nav.skip"), href=f"#{MAIN_ID}", class_name="jo-skip"),
+        navbar(),
+        rx.el.main(
+            rx.box(*heading, *children, width="100%", max_width="34rem" if narrow else MAX_WIDTH,
+                   margin_x="auto", padding_x="1rem", padding_y="1.5rem", **props),
+            id=MAIN_ID,
+            tab_index=-1,
+            outline="none",
+            flex="1",
+        ),
+        footer(),
+        custom_attrs={"lang": LangState.current_lang},
+        min_height="100vh",
+        display="flex",
+        flex_direction="column",
+        background="#ffffff",
+        color="#111827",
+    )

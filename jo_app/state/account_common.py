@@ -1,0 +1,46 @@
+"""Helpers shared by the account states: running blocking service calls, mapping domain errors to catalogue keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from jo_app.db import session_scope
+from jo_app.i18n import error_key
+from jo_app.services.errors import DomainError
+
+T = TypeVar("T")
+
+
+def _in_session(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with session_scope() as db:
+        return fn(db, *args, **kwargs)
+
+
+async def call_service(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run `fn(session, *args, **kwargs)` in a worker thread with its own database session (never on the loop)."""
+    return await asyncio.to_thread(_in_session, fn, *args, **kwargs)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+def error_of(exc: DomainError, default_field: str = "form") -> tuple[str, str]:
+    """(field, catalogue key) for a domain error; unknown fields are reported on `default_field`."""
+    return (exc.field or default_field), error_key(exc.code, exc.field, exc.message)
+
+
+
+def hard_redirect(path: str) -> rx.event.EventSpec:
+    """A full page load of a same-site path (HTTP routes such as /auth/*: the SPA router would not reach them).
+
+    The reload also gives the websocket a fresh Cookie header after login / logout.
+    """
+    if not path.startswith("/") or path.startswith("//"):
+        path = "/"
+    return rx.call_script(f"window.location.replace({json.dumps(path)})")

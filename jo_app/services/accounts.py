@@ -1,0 +1,213 @@
+"""Accounts: registration, profile rules, roles and administrative locking.
+
+This module is the single entry point of the accounts domain: it also re-exports login (`authenticate`), e-mail
+codes (`verify_email`, password reset) and GDPR functions (`export_user_data`, `delete_account`), which live in
+the `accounts_*` modules to keep each file small.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from jo_app.models import Consent, EmailCodePurpose, Role, User
+from jo_app.services import audit
+from jo_app.services.accounts_codes import (
+    issue_email_code,
+    request_password_reset,
+    reset_password,
+    verify_email,
+)
+from jo_app.services.accounts_common import load_active_user, normalize_email
+from jo_app.services.accounts_login import AuthResult, LockedOutError, authenticate, lockout_remaining
+from jo_app.services.accounts_privacy import delete_account, export_user_data
+from jo_app.services.errors import ConflictError, PermissionDeniedError, ValidationError
+from jo_app.services.keys import generate_user_key
+from jo_app.services.passwords import hash_password, validate_password_policy, verify_password
+from jo_app.services.sessions import revoke_all_sessions
+from jo_app.timeutil import utcnow
+
+__all__ = [
+    "PRIVACY_POLICY_VERSION", "AuthResult", "LockedOutError", "RegistrationResult", "authenticate",
+    "change_password", "create_user", "delete_account", "export_user_data", "get_user", "issue_email_code",
+    "lockout_remaining", "normalize_email", "register", "request_password_reset", "require_role", "reset_password",
+    "set_locked", "set_role", "verify_email",
+]
+
+PRIVACY_POLICY_VERSION = "2024-1"
+NAME_MAX = 50
+_USERNAME = re.compile(r"^[a-z0-9._-]{3,50}$")
+_RESERVED_USERNAME_PREFIX = "deleted-"  # used by anonymized accounts
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    user_id: int
+    email: str
+    verification_code: str
+
+
+def _clean_name(value: str | None, field: str, label: str) -> str:
+    name = " ".join((value or "").split())
+    if not 1 <= len(name) <= NAME_MAX:
+        raise ValidationError(f"{label} must be 1 to {NAME_MAX} characters.", field=field)
+    if any(not ch.isprintable() for ch in name):
+        raise ValidationError(f"{label} contains invalid characters.", field=field)
+    return name
+
+
+def _username_taken(session: Session, username: str) -> bool:
+    return session.exec(select(User.id).where(User.username == username)).first() is not None
+
+
+def _derive_username(session: Session, email: str) -> str:
+    base = re.sub(r"[^a-z0-9._-]", "", email.split("@", 1)[0])[:40] or "user"
+    if base.startswith(_RESERVED_USERNAME_PREFIX):
+        base = "user-" + base
+    if len(base) < 3:
+        base = f"{base}-user"
+    base = base[:40]
+    candidate = base
+    for n in range(2, 50):
+        if not _username_taken(session, candidate):
+            return candidate
+        candidate = f"{base}{n}"
+    return f"{base}-{secrets.token_hex(4)}"
+
+
+def _clean_username(session: Session, username: str) -> str:
+    value = username.strip().lower()
+    if not _USERNAME.match(value) or value.startswith(_RESERVED_USERNAME_PREFIX):
+        raise ValidationError("Username must be 3 to 50 letters, digits, '.', '_' or '-'.", field="username")
+    if _username_taken(session, value):
+        raise ConflictError("This username is already taken.", code="username_taken", field="username")
+    return value
+
+
+def create_user(session: Session, *, email: str, password: str, first_name: str, last_name: str,
+                role: Role | str = Role.VISITOR, username: str | None = None, verified: bool = False,
+                consent_version: str | None = None, client_ip: str | None = None) -> User:
+    """Validate and add a new user (plus its privacy consent when given). Flushes; the caller commits."""
+    email = normalize_email(email)
+    first = _clean_name(first_name, "first_name", "First name")
+    last = _clean_name(last_name, "last_name", "Last name")
+    role_value = Role(role).value
+    validate_password_policy(password, email=email)
+    taken = ConflictError("An account already exists with this e-mail address.", code="email_taken", field="email")
+    if session.exec(select(User.id).where(User.email == email)).first() is not None:
+        raise taken
+    user = User(
+        username=_clean_username(session, username) if username else _derive_username(session, email),
+        email=email, first_name=first, last_name=last, password_hash=hash_password(password),
+        security_key=generate_user_key(), role=role_value, is_verified=verified,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race on e-mail or username
+        session.rollback()
+        raise taken from exc
+    if consent_version:
+        session.add(Consent(user_id=user.id, kind="privacy_policy", version=consent_version, client_ip=client_ip))
+    audit.record(session, "user.registered", actor_id=user.id, target_type="user", target_id=user.id,
+                 client_ip=client_ip, role=role_value)
+    session.flush()
+    return user
+
+
+def register(session: Session, *, email: str, password: str, first_name: str, last_name: str, consent: bool,
+             client_ip: str | None = None) -> RegistrationResult:
+    """Self-service sign-up of a visitor with privacy consent; returns the e-mail verification code. Commits."""
+    if not consent:
+        raise ValidationError("You must accept the privacy policy to create an account.", field="consent")
+    user = create_user(session, email=email, password=password, first_name=first_name, last_name=last_name,
+                       consent_version=PRIVACY_POLICY_VERSION, client_ip=client_ip)
+    code = issue_email_code(session, user.id, EmailCodePurpose.VERIFY_EMAIL)
+    session.commit()
+    return RegistrationResult(user_id=user.id, email=user.email, verification_code=code)
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """The user row (fresh from the database), or None."""
+    return session.get(User, user_id, populate_existing=True)
+
+
+def require_role(session: Session, user_id: int | None, *roles: Role | str) -> User:
+    """The active user `user_id` if it has one of `roles` (any role when none given), read from the database.
+
+    Every privileged handler calls this: a missing, locked or anonymized account, or a wrong role, raises
+    PermissionDeniedError.
+    """
+    denied = PermissionDeniedError("You are not allowed to do this.")
+    user = session.get(User, user_id, populate_existing=True) if user_id is not None else None
+    if user is None or user.is_locked or user.anonymized_at is not None:
+        raise denied
+    if roles and user.role not in {Role(r).value for r in roles}:
+        raise denied
+    return user
+
+
+def change_password(session: Session, user_id: int, current_password: str, new_password: str, *,
+                    keep_token: str | None = None) -> None:
+    """Replace the password after checking the current one; other sessions (all but `keep_token`) are revoked.
+    Commits."""
+    user = load_active_user(session, user_id)
+    if not verify_password(current_password or "", user.password_hash):
+        raise ValidationError("Current password is incorrect.", code="invalid_password", field="current_password")
+    validate_password_policy(new_password, email=user.email)
+    if new_password == current_password:
+        raise ValidationError("The new password must differ from the current one.", field="password")
+    user.password_hash = hash_password(new_password)
+    session.add(user)
+    revoke_all_sessions(session, user.id, except_token=keep_token, commit=False)
+    audit.record(session, "password.changed", actor_id=user.id, target_type="user", target_id=user.id)
+    session.commit()
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    """Active administrators other than `user_id`. All admin rows are locked (PostgreSQL) so that two concurrent
+    demotions serialize and the second one sees the first."""
+    rows = session.exec(
+        select(User.id).where(User.role == Role.ADMIN.value, ~User.is_locked, User.anonymized_at.is_(None))
+        .with_for_update()
+    ).all()
+    return sum(1 for row_id in rows if row_id != user_id)
+
+
+def set_role(session: Session, actor_id: int, user_id: int, role: Role | str) -> None:
+    """Change a user's role (administrators only); the last active administrator cannot be demoted. Commits."""
+    actor = require_role(session, actor_id, Role.ADMIN)
+    target = load_active_user(session, user_id)
+    new_role = Role(role).value
+    if target.role == new_role:
+        return
+    if target.role == Role.ADMIN.value and not target.is_locked and _other_active_admins(session, target.id) == 0:
+        raise ConflictError("The last administrator cannot be demoted.", code="last_admin")
+    old_role = target.role
+    target.role = new_role
+    session.add(target)
+    audit.record(session, "user.role_changed", actor_id=actor.id, target_type="user", target_id=target.id,
+                 old_role=old_role, new_role=new_role)
+    session.commit()
+
+
+def set_locked(session: Session, actor_id: int, user_id: int, locked: bool) -> None:
+    """Lock (revoking all sessions) or unlock an account (administrators only); the last active administrator
+    cannot be locked. Commits."""
+    actor = require_role(session, actor_id, Role.ADMIN)
+    target = load_active_user(session, user_id)
+    if target.is_locked == locked:
+        return
+    if locked and target.role == Role.ADMIN.value and _other_active_admins(session, target.id) == 0:
+        raise ConflictError("The last administrator cannot be locked.", code="last_admin")
+    target.is_locked = locked
+    session.add(target)
+    if locked:
+        revoke_all_sessions(session, target.id, commit=False)
+    audit.record(session, "user.locked" if locked else "user.unlocked", actor_id=actor.id, target_type="user",
+                 target_id=target.id, at=utcnow())
+    session.commit()

@@ -177,7 +177,7 @@ def _check_addition(session: Session, user_id: int, offer: Offer, event: Event, 
 def _set_line(session: Session, user_id: int, offer_id: int, quantity: int, *, add: bool) -> CartView:
     now = utcnow()
     try:
-        offer = session.get(Offer, offer_id) if isinstance(offer_id, int) else None
+        offer = session.get(Offer, offer_id, populate_existing=True) if isinstance(offer_id, int) else None
         if offer is None:
             raise NotFoundError("This offer does not exist.", code="offer_not_found")
         cart_id = lock_cart(session, user_id)
@@ -185,7 +185,8 @@ def _set_line(session: Session, user_id: int, offer_id: int, quantity: int, *, a
         current = item.quantity if item else 0
         target = current + quantity if add else quantity
         if target > current:  # lowering a quantity is always allowed
-            _check_addition(session, user_id, offer, session.get(Event, offer.event_id), target, now)
+            event = session.get(Event, offer.event_id, populate_existing=True)
+            _check_addition(session, user_id, offer, event, target, now)
         if target == 0:
             if item is not None:
                 session.delete(item)

@@ -112,7 +112,9 @@ def _offers_for(session: Session, event_ids: list[int], *, offer_type: OfferType
         query = query.where(Offer.is_published)
     if offer_type is not None:
         query = query.where(Offer.offer_type == offer_type.value)
-    for offer in session.exec(query.order_by(Offer.event_id, Offer.persons, Offer.price_cents, Offer.id)):
+    query = query.order_by(Offer.event_id, Offer.persons, Offer.price_cents, Offer.id)
+    query = query.execution_options(populate_existing=True)
+    for offer in session.exec(query):
         by_event[offer.event_id].append(offer)
     return by_event
 
@@ -159,7 +161,7 @@ def list_events(
         if not include_unpublished:
             condition = and_(condition, Offer.is_published)
         query = query.where(exists().where(condition))
-    events = list(session.exec(query.order_by(Event.starts_at, Event.id)))
+    events = list(session.exec(query.order_by(Event.starts_at, Event.id).execution_options(populate_existing=True)))
     offers = _offers_for(session, [e.id for e in events], offer_type=kind, include_unpublished=include_unpublished)
     return [_event_card(e, offers.get(e.id, [])) for e in events]
 
@@ -169,7 +171,7 @@ def get_event(session: Session, event_id: int, *, include_unpublished: bool = Fa
 
     Past published events are returned (for order history links); the shop checks `starts_at` itself.
     """
-    event = session.get(Event, event_id)
+    event = session.get(Event, event_id, populate_existing=True)
     if event is None or (not event.is_published and not include_unpublished):
         raise NotFoundError("This event does not exist.", code="event_not_found")
     offers = _offers_for(session, [event.id], offer_type=None, include_unpublished=include_unpublished)
@@ -185,7 +187,9 @@ def list_offers(session: Session, offer_type: str | None = None, *, now: datetim
     )
     if offer_type:
         query = query.where(Offer.offer_type == parse_offer_type(offer_type).value)
-    rows = session.exec(query.order_by(Event.starts_at, Event.id, Offer.persons, Offer.id))
+    rows = session.exec(
+        query.order_by(Event.starts_at, Event.id, Offer.persons, Offer.id).execution_options(populate_existing=True)
+    )
     return [_offer_card(offer, event) for offer, event in rows]
 
 

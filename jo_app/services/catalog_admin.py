@@ -127,14 +127,14 @@ def _unique_slug(session: Session, title: str, starts_at: datetime) -> str:
 
 
 def _event_or_404(session: Session, event_id: int) -> Event:
-    event = session.get(Event, event_id)
+    event = session.get(Event, event_id, populate_existing=True)
     if event is None:
         raise NotFoundError("This event does not exist.", code="event_not_found")
     return event
 
 
 def _offer_or_404(session: Session, offer_id: int) -> Offer:
-    offer = session.get(Offer, offer_id)
+    offer = session.get(Offer, offer_id, populate_existing=True)
     if offer is None:
         raise NotFoundError("This offer does not exist.", code="offer_not_found")
     return offer

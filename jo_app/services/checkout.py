@@ -112,7 +112,7 @@ def _place_order(session: Session, user_id: int, card: payment.PaymentCard, idem
         if line.problem:
             raise ValidationError(f"{line.event_title}: {problem_message(line.problem)}", code=line.problem)
     payment.validate_card(card, today=now.date())
-    user = session.get(User, user_id)
+    user = session.get(User, user_id, populate_existing=True)
     if user is None:
         raise NotFoundError("Unknown user.", code="user_not_found")
 

@@ -102,6 +102,7 @@ def _ticket_query():
         .join(Event, Event.id == Ticket.event_id)
         .join(Offer, Offer.id == Ticket.offer_id)
         .join(Order, Order.id == Ticket.order_id)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -117,8 +118,8 @@ def _ticket_view(ticket: Ticket, event: Event, offer: Offer, reference: str) -> 
 
 def list_orders(session: Session, user_id: int) -> list[OrderSummary]:
     """The user's orders, newest first."""
-    orders = session.exec(select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(),
-                                                                                  Order.id.desc())).all()
+    query = select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.id.desc())
+    orders = session.exec(query.execution_options(populate_existing=True)).all()
     return _summaries(session, list(orders))
 
 
@@ -126,6 +127,7 @@ def get_order(session: Session, user_id: int, reference: str) -> OrderDetail:
     """One of the user's orders with lines and tickets; NotFoundError for unknown or someone else's order."""
     order = session.exec(
         select(Order).where(Order.reference == str(reference).strip().upper(), Order.user_id == user_id)
+        .execution_options(populate_existing=True)
     ).first()
     if order is None:
         raise NotFoundError("Order not found.", code="order_not_found")
@@ -136,6 +138,7 @@ def _detail(session: Session, order: Order) -> OrderDetail:
     rows = session.exec(
         select(OrderItem, Event).join(Event, Event.id == OrderItem.event_id)
         .where(OrderItem.order_id == order.id).order_by(Event.starts_at, OrderItem.id)
+        .execution_options(populate_existing=True)
     )
     lines = tuple(
         OrderLine(offer_id=i.offer_id, event_id=e.id, event_title=e.title, event_starts_at=e.starts_at,
@@ -151,7 +154,8 @@ def _detail(session: Session, order: Order) -> OrderDetail:
 
 def get_order_admin(session: Session, reference: str) -> OrderDetail:
     """Any order by reference (admin screens; the caller checks the role)."""
-    order = session.exec(select(Order).where(Order.reference == str(reference).strip().upper())).first()
+    query = select(Order).where(Order.reference == str(reference).strip().upper())
+    order = session.exec(query.execution_options(populate_existing=True)).first()
     if order is None:
         raise NotFoundError("Order not found.", code="order_not_found")
     return _detail(session, order)
@@ -183,7 +187,8 @@ def search_orders(session: Session, *, text: str | None = None, event_id: int | 
     if event_id is not None:
         query = query.where(exists().where(OrderItem.order_id == Order.id, OrderItem.event_id == event_id))
     limit = max(1, min(int(limit), 500))
-    orders = session.exec(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
+    query = query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
+    orders = session.exec(query.execution_options(populate_existing=True)).all()
     return _summaries(session, list(orders))
 
 

@@ -83,7 +83,7 @@ def revenue_cents(session: Session) -> int:
 
 def seats_left_per_event(session: Session) -> list[dict]:
     """[{event_id, title, starts_at, capacity, seats_sold, seats_left, is_published}] by date."""
-    rows = session.exec(select(Event).order_by(Event.starts_at, Event.id))
+    rows = session.exec(select(Event).order_by(Event.starts_at, Event.id).execution_options(populate_existing=True))
     return [{"event_id": e.id, "title": e.title, "starts_at": e.starts_at, "capacity": e.capacity,
              "seats_sold": e.seats_sold, "seats_left": e.capacity - e.seats_sold, "is_published": e.is_published}
             for e in rows]
@@ -97,7 +97,7 @@ def admissions_per_event(session: Session) -> list[dict]:
     rows = session.exec(select(Ticket.event_id, *_ticket_sums()).group_by(Ticket.event_id))
     counts = {event_id: tuple(int(v or 0) for v in values) for event_id, *values in rows}
     out = []
-    for e in session.exec(select(Event).order_by(Event.starts_at, Event.id)):
+    for e in session.exec(select(Event).order_by(Event.starts_at, Event.id).execution_options(populate_existing=True)):
         t_sold, p_sold, t_used, p_used = counts.get(e.id, (0, 0, 0, 0))
         out.append({"event_id": e.id, "title": e.title, "starts_at": e.starts_at, "seats_sold": e.seats_sold,
                     "tickets_sold": t_sold, "persons_sold": p_sold, "tickets_used": t_used,

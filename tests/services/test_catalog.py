@@ -259,3 +259,14 @@ def test_delete_refused_once_sold_and_allowed_before(session: Session, shop: dic
     assert session.exec(select(func.count()).select_from(CartItem)).one() == 0
     assert actions(session)[-2:] == ["offer.deleted", "event.deleted"]
 
+
+
+def test_reads_are_fresh_in_a_long_lived_session(session: Session, shop: dict) -> None:
+    swim_id = shop["swim"].id
+    assert catalog.get_event(session, swim_id).seats_left == 3  # the row now sits in this session's identity map
+    with Session(session.get_bind()) as other:  # a sale committed elsewhere
+        other.get(Event, swim_id).seats_sold = 2
+        other.commit()
+    assert catalog.get_event(session, swim_id).seats_left == 1
+    assert next(c for c in catalog.list_events(session) if c.id == swim_id).seats_left == 1
+    assert next(o for o in catalog.list_offers(session) if o.event_id == swim_id).seats_left == 1

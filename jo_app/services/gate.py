@@ -1,0 +1,219 @@
+"""The gate: validate a scanned QR and admit each ticket exactly once.
+
+`validate_scan` does, in one transaction it commits itself:
+1. the scanning user must be an unlocked employee/admin (defense in depth: callers check the role too);
+2. signature check of the payload (cached public keys: no DB hit, no AES);
+3. one read of the ticket joined with its event (PK lookup) and comparison of qr_id, key commitment, event and
+   persons with the database: a re-issued ticket's old QR, or a payload that does not match, is INVALID;
+4. status, event and day checks;
+5. admission: ONE conditional `UPDATE tickets SET status='used' ... WHERE id=:id AND status='valid'`. Its
+   rowcount decides: 1 = this scan admitted the group; 0 = someone else won (re-read: ALREADY_USED/CANCELLED).
+   Concurrent scans of one ticket on any number of devices give exactly one VALID, without explicit locks.
+Every attempt (whatever its verdict) adds a ScanAttempt row and a `gate.scan` audit entry in that transaction.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select, update
+from sqlmodel import Session
+
+from jo_app.config import get_settings
+from jo_app.models import Event, Role, ScanAttempt, ScanVerdict, Ticket, TicketStatus, User
+from jo_app.services import audit
+from jo_app.services.errors import PermissionDeniedError, ValidationError
+from jo_app.services.keys import key_commitment
+from jo_app.services.ticket_tokens import InvalidTokenError, verify
+from jo_app.timeutil import utcnow
+
+PARIS = ZoneInfo("Europe/Paris")
+STAFF_ROLES = frozenset({Role.EMPLOYEE.value, Role.ADMIN.value})
+GATE_MAX_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What the gate screen shows. Ticket details are withheld for INVALID and UNKNOWN_TICKET."""
+
+    verdict: ScanVerdict
+    message: str
+    reason: str
+    ticket_id: int | None = None
+    ticket_number: str | None = None
+    persons: int | None = None
+    event_title: str | None = None
+    holder_name: str | None = None
+    used_at: datetime | None = None
+    used_gate: str | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.verdict == ScanVerdict.VALID
+
+
+def clean_gate(gate: str) -> str:
+    """A gate name: 1-60 characters once stripped."""
+    name = (gate or "").strip()
+    if not 1 <= len(name) <= GATE_MAX_LENGTH:
+        raise ValidationError(f"The gate name must be 1 to {GATE_MAX_LENGTH} characters.", field="gate")
+    return name
+
+
+def _local(moment: datetime) -> str:
+    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+def _persons(count: int) -> str:
+    return f"{count} person{'s' if count != 1 else ''}"
+
+
+def _check_employee(session: Session, employee_id: int, gate: str) -> None:
+    row = session.execute(select(User.role, User.is_locked, User.anonymized_at).where(User.id == employee_id)).first()
+    if row is None or row.role not in STAFF_ROLES or row.is_locked or row.anonymized_at is not None:
+        audit.record(session, "gate.scan_refused", actor_id=employee_id if row is not None else None,
+                     target_type="user", target_id=employee_id, gate=gate)
+        session.commit()
+        raise PermissionDeniedError("Only gate staff can validate tickets.")
+
+
+def _finish(session: Session, result: ScanResult, *, employee_id: int, gate: str, now: datetime,
+            ticket_id: int | None, event_id: int | None, detail: str = "") -> ScanResult:
+    """Record the attempt (scan_attempts + audit) and commit."""
+    session.add(ScanAttempt(created_at=now, ticket_id=ticket_id, event_id=event_id, employee_id=employee_id,
+                            gate=gate, verdict=result.verdict.value, detail=(detail or result.reason)[:255]))
+    audit.record(session, "gate.scan", actor_id=employee_id, target_type="ticket", target_id=ticket_id,
+                 verdict=result.verdict.value, reason=result.reason, gate=gate, event_id=event_id)
+    session.commit()
+    return result
+
+
+def validate_scan(session: Session, payload: str, *, employee_id: int, gate: str, event_id: int | None = None,
+                  now: datetime | None = None) -> ScanResult:
+    """Validate one scan and admit the ticket if it is valid. Commits. See the module docstring."""
+    gate = clean_gate(gate)
+    now = now or utcnow()
+    _check_employee(session, employee_id, gate)
+
+    def done(result: ScanResult, ticket_id: int | None = None, ticket_event: int | None = None,
+             detail: str = "") -> ScanResult:
+        return _finish(session, result, employee_id=employee_id, gate=gate, now=now, ticket_id=ticket_id,
+                       event_id=ticket_event, detail=detail)
+
+    try:
+        claims = verify(session, payload)
+    except InvalidTokenError as exc:
+        return done(ScanResult(ScanVerdict.INVALID, "Not a valid ticket code. Do not admit.", exc.reason))
+
+    row = session.execute(
+        select(Ticket.id, Ticket.number, Ticket.event_id, Ticket.persons, Ticket.holder_name, Ticket.qr_id,
+               Ticket.ticket_key, Ticket.status, Ticket.used_at, Ticket.used_gate, Event.title, Event.starts_at)
+        .join(Event, Event.id == Ticket.event_id)
+        .where(Ticket.id == claims.ticket_id)
+    ).first()
+    if row is None:
+        return done(ScanResult(ScanVerdict.UNKNOWN_TICKET, "Unknown ticket. Do not admit; call a supervisor.",
+                               "unknown_ticket"), detail=f"unknown_ticket id={claims.ticket_id}")
+
+    genuine = (
+        hmac.compare_digest(claims.qr_id, row.qr_id)
+        and hmac.compare_digest(claims.key_commitment, key_commitment(row.ticket_key))
+        and claims.event_id == row.event_id
+        and claims.persons == row.persons
+    )
+    if not genuine:
+        return done(ScanResult(ScanVerdict.INVALID, "Superseded or forged code (ticket re-issued?). Do not admit.",
+                               "superseded"), row.id, row.event_id)
+
+    details = {"ticket_id": row.id, "ticket_number": row.number, "persons": row.persons,
+               "event_title": row.title, "holder_name": row.holder_name}
+    if row.status == TicketStatus.CANCELLED.value:
+        return done(ScanResult(ScanVerdict.CANCELLED, "This ticket was cancelled. Do not admit.", "cancelled",
+                               **details), row.id, row.event_id)
+    if event_id is not None and event_id != row.event_id:
+        return done(ScanResult(ScanVerdict.WRONG_EVENT, f"Ticket for another session: {row.title}.",
+                               "wrong_event", **details), row.id, row.event_id)
+    settings = get_settings()
+    opens = row.starts_at - timedelta(hours=settings.gate_open_hours_before)
+    closes = row.starts_at + timedelta(hours=settings.gate_close_hours_after)
+    if not opens <= now <= closes:
+        when = "not open yet" if now < opens else "closed"
+        return done(ScanResult(ScanVerdict.WRONG_DAY, f"Gates for this session are {when} "
+                               f"(session starts {_local(row.starts_at)}).", "wrong_day", **details),
+                    row.id, row.event_id)
+
+    if row.status == TicketStatus.VALID.value:
+        admitted = session.execute(
+            update(Ticket)
+            .where(Ticket.id == row.id, Ticket.status == TicketStatus.VALID.value)
+            .values(status=TicketStatus.USED.value, used_at=now, used_by_id=employee_id, used_gate=gate)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if admitted == 1:
+            return done(ScanResult(ScanVerdict.VALID, f"Admit {_persons(row.persons)}.", "admitted",
+                                   used_at=now, used_gate=gate, **details), row.id, row.event_id)
+        # Lost the race: read the winner's committed row.
+        row = session.execute(select(Ticket.status, Ticket.used_at, Ticket.used_gate)
+                              .where(Ticket.id == row.id)).first() or row
+    if row.status == TicketStatus.CANCELLED.value:
+        return done(ScanResult(ScanVerdict.CANCELLED, "This ticket was cancelled. Do not admit.", "cancelled",
+                               **details), details["ticket_id"], claims.event_id)
+    used_at = row.used_at
+    where = f" at gate {row.used_gate}" if row.used_gate else ""
+    stamp = f" on {_local(used_at)}" if used_at else ""
+    return done(ScanResult(ScanVerdict.ALREADY_USED, f"Already used{where}{stamp}. Do not admit.", "already_used",
+                           used_at=used_at, used_gate=row.used_gate, **details), details["ticket_id"],
+                claims.event_id)
+
+
+def recent_scans(session: Session, *, employee_id: int | None = None, gate: str | None = None,
+                 limit: int = 20) -> list[dict]:
+    """The latest scan attempts (newest first), optionally for one employee and/or gate."""
+    stmt = (select(ScanAttempt, Ticket.number, Ticket.persons)
+            .outerjoin(Ticket, Ticket.id == ScanAttempt.ticket_id)
+            .order_by(ScanAttempt.created_at.desc(), ScanAttempt.id.desc())
+            .limit(max(1, min(limit, 200))))
+    if employee_id is not None:
+        stmt = stmt.where(ScanAttempt.employee_id == employee_id)
+    if gate is not None:
+        stmt = stmt.where(ScanAttempt.gate == gate.strip())
+    return [
+        {"id": a.id, "created_at": a.created_at, "verdict": a.verdict, "gate": a.gate, "ticket_id": a.ticket_id,
+         "ticket_number": number, "persons": persons, "event_id": a.event_id, "employee_id": a.employee_id,
+         "detail": a.detail}
+        for a, number, persons in session.execute(stmt)
+    ]
+
+
+def admission_counts(session: Session, event_id: int) -> dict[str, int]:
+    """Admitted tickets and persons for an event, and persons sold (valid + used tickets)."""
+    used = Ticket.status == TicketStatus.USED.value
+    row = session.execute(
+        select(func.coalesce(func.sum(case((used, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((used, Ticket.persons), else_=0)), 0),
+               func.coalesce(func.sum(Ticket.persons), 0))
+        .where(Ticket.event_id == event_id, Ticket.status != TicketStatus.CANCELLED.value)
+    ).one()
+    return {"admitted_tickets": int(row[0]), "admitted_persons": int(row[1]), "sold_persons": int(row[2])}
+
+
+def revocations_since(session: Session, since: datetime | None, *, event_id: int | None = None,
+                      limit: int = 10_000) -> list[dict]:
+    """Cancelled tickets (cancelled_at >= since; all of them when `since` is None), oldest first, for offline
+    scanners' block lists.
+
+    Commit order can differ from `cancelled_at` order: scanners should ask again from their last cursor minus a
+    margin (e.g. 5 minutes) and de-duplicate by qr_id. Superseded (re-issued) QR codes are refused online only.
+    """
+    stmt = (select(Ticket.id, Ticket.qr_id, Ticket.event_id, Ticket.cancelled_at)
+            .where(Ticket.status == TicketStatus.CANCELLED.value)
+            .order_by(Ticket.cancelled_at.asc().nulls_first(), Ticket.id).limit(max(1, limit)))
+    if since is not None:
+        stmt = stmt.where(Ticket.cancelled_at >= since)
+    if event_id is not None:
+        stmt = stmt.where(Ticket.event_id == event_id)
+    return [{"ticket_id": r.id, "qr_id": r.qr_id, "event_id": r.event_id, "cancelled_at": r.cancelled_at}
+            for r in session.execute(stmt)]

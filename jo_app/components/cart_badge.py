@@ -1,13 +1,19 @@
-"""Navbar cart badge slot (filled by the shop area with its CartState count).
-
-`cart_badge()` must return a small component (e.g. an `rx.badge` with the number of cart lines, with an
-`aria-label` from the catalogue) or an empty fragment when the cart is empty. The layout places it next to the
-"Panier" link on desktop and in the mobile menu.
-"""
+"""Navbar cart badge: the number of packs in the visitor's cart (CartState.count), hidden when empty."""
 
 import reflex as rx
 
+from jo_app.i18n import tr
+from jo_app.state.cart import CartState
+
 
 def cart_badge() -> rx.Component:
-    """The number of items in the visitor's cart (placeholder until the shop's CartState exists)."""
-    return rx.fragment()
+    """A small badge with the cart count; it loads the count when it mounts (0 for anonymous visitors)."""
+    return rx.fragment(
+        rx.cond(
+            CartState.count > 0,
+            rx.badge(CartState.count, color_scheme="red", variant="solid", radius="full", high_contrast=False,
+                     aria_label=tr("cart.badge_label", n=CartState.count),
+                     custom_attrs={"data-testid": "cart-count"}),
+        ),
+        rx.box(on_mount=CartState.load_count, display="none"),
+    )

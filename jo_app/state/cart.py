@@ -17,7 +17,7 @@ from jo_app.services import cart as cart_service
 from jo_app.services.cart import CartView
 from jo_app.services.errors import DomainError
 from jo_app.state.auth import AuthState
-from jo_app.state.shop_format import as_int, labels
+from jo_app.state.shop_format import as_int, error_key, labels
 
 LOGIN_PATH = "/connexion"
 
@@ -72,7 +72,7 @@ class CartState(AuthState):
     total_en: str = ""
     can_checkout: bool = False
     loaded: bool = False
-    error_code: str = ""  # last refused change (a DomainError code), shown near the cart / pack
+    error_code: str = ""  # catalogue key of the last refused change, shown near the cart / pack
     error_offer_id: int = 0
     added_offer_id: int = 0  # last pack added (confirmation next to its button)
 
@@ -112,12 +112,12 @@ class CartState(AuthState):
         number = as_int(quantity) if quantity is not None else None
         self.error_code, self.error_offer_id, self.added_offer_id = "", offer or 0, 0
         if offer is None or (action != "remove" and number is None):
-            self.error_code = "invalid_quantity"
+            self.error_code = "err.shop.invalid_quantity"
             return None
         try:
             self._apply(await asyncio.to_thread(_run, action, user.user_id, offer, number))
         except DomainError as error:
-            self.error_code = error.code
+            self.error_code = error_key(error.code)
             return None
         if action == "add":
             self.added_offer_id = offer

@@ -18,25 +18,19 @@ import reflex as rx
 
 from jo_app.config import get_settings
 from jo_app.db import session_scope
-from jo_app.i18n import CATALOGUE, LangState, normalize_lang
+from jo_app.i18n import LangState, normalize_lang
 from jo_app.services import cart as cart_service
 from jo_app.services import checkout as checkout_service
 from jo_app.services import mail, orders, payment, ticket_render
 from jo_app.services.errors import DomainError
 from jo_app.state.auth import AuthState
 from jo_app.state.cart import CartState, login_redirect, view_dict
-from jo_app.state.shop_format import clean_text
+from jo_app.state.shop_format import clean_text, error_key
 from jo_app.state.stock import publish_stock
 
 log = logging.getLogger(__name__)
 _MAIL_TASKS: set[asyncio.Task] = set()
 FIELDS = ("card_number", "expiry", "cvc", "holder")
-
-
-def error_key(code: str) -> str:
-    """Catalogue key (err.shop.<code>) for a DomainError code, generic when unknown."""
-    key = f"err.shop.{code}"
-    return key if key in CATALOGUE else "err.generic"
 
 
 _GOOD = {"card_number": "4242424242424242", "amex": "378282246310005", "cvc": "123", "amex_cvc": "1234"}
@@ -205,7 +199,7 @@ class CheckoutState(AuthState):
             log.exception("checkout failed")
             async with self:
                 self.paying = False
-                self.form_error = "err.generic"
+                self.form_error = "err.shop.generic"
             return
         if result.created:
             _send_later(user.user_id, user.first_name, result.reference, lang)

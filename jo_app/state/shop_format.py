@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from jo_app.i18n import CATALOGUE
 from jo_app.services.mail import format_price
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -54,7 +55,7 @@ def labels(prefix: str, *, cents: int | None = None, moment: datetime | None = N
 def image_src(image: str | None) -> str:
     """Public URL of a catalogue image stored as a file name or path under assets/ (default picture otherwise)."""
     if not image:
-        return "/sports/default.svg"
+        return ""
     if image.startswith(("http://", "https://", "/")):
         return image
     return "/" + image if image.startswith("sports/") else f"/sports/{image}"
@@ -74,3 +75,9 @@ def as_int(value: object) -> int | None:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 12:
         return int(value.strip())
     return None
+
+
+def error_key(code: str | None) -> str:
+    """Catalogue key (`err.shop.<code>`) for a DomainError code; the generic message when unknown."""
+    key = f"err.shop.{code}"
+    return key if code and key in CATALOGUE else "err.shop.generic"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:07:27.171818
+Create Date: 2026-11-26 08:16:34.337395
 
 """
 from collections.abc import Sequence
@@ -57,6 +57,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_login_attempts_email_created', ['email', 'created_at'], unique=False)
         batch_op.create_index('ix_login_attempts_ip_created', ['client_ip', 'created_at'], unique=False)
 
+    op.create_table('login_handoffs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('session_token_encrypted', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code_hash', name='uq_login_handoffs_code_hash')
+    )
     op.create_table('signing_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_key', sa.String(length=64), nullable=False),
@@ -362,6 +372,7 @@ def downgrade() -> None:
     op.drop_table('audit_log')
     op.drop_table('users')
     op.drop_table('signing_keys')
+    op.drop_table('login_handoffs')
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempts_ip_created')
         batch_op.drop_index('ix_login_attempts_email_created')

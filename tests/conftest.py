@@ -19,13 +19,13 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnop
 os.environ.setdefault("BCRYPT_ROUNDS", "4")
 os.environ.setdefault("JO_ENV", "test")
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel
 
-import jo_app.models  # noqa: E402,F401  (registers the tables)
-from jo_app.config import get_settings  # noqa: E402
-from jo_app.db import make_engine  # noqa: E402
+import jo_app.models  # noqa: F401  (registers the tables)
+from jo_app.config import get_settings
+from jo_app.db import make_engine
 
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 REQUIRE_PG = bool(os.environ.get("CI") or os.environ.get("JO_REQUIRE_POSTGRES"))
@@ -56,7 +56,7 @@ def postgres_url() -> Iterator[str]:
                             pool_size=1, max_overflow=0)
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as exc:
         message = f"PostgreSQL unreachable at {admin_url.render_as_string()}: {exc.__class__.__name__}: {exc}"
         if REQUIRE_PG:
             pytest.fail(message)
@@ -120,7 +120,7 @@ def session(engine: Engine) -> Iterator[Session]:
         yield s
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:  # noqa: ARG001
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for eng in _ENGINES.values():
         eng.dispose()
 

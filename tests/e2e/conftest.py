@@ -110,7 +110,7 @@ def _wait_http(url: str, deadline: float, proc: subprocess.Popen, log_path: Path
         if proc.poll() is not None:
             raise RuntimeError(f"app exited with {proc.returncode}; log:\n{log_path.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -251,7 +251,9 @@ def login(page, email_address: str, password: str, *, next_path: str | None = No
     page.locator("#email").fill(email_address)
     page.locator("#password").fill(password)
     page.locator("#login-submit").click()
-    page.wait_for_function("() => !location.pathname.startsWith('/connexion') && !location.pathname.startsWith('/auth')")
+    page.wait_for_function(
+        "() => !location.pathname.startsWith('/connexion') && !location.pathname.startsWith('/auth')"
+    )
 
 
 @pytest.fixture(name="login")

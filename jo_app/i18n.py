@@ -236,6 +236,9 @@ _BASE: dict[str, dict[str, str]] = {
                        "en": "Account created. Enter the code you received by e-mail."},
     "msg.code_sent": {"fr": "Si un compte correspond, un nouveau code vient d'être envoyé.",
                       "en": "If an account matches, a new code has just been sent."},
+    "msg.already_verified": {"fr": "Votre adresse e-mail est déjà vérifiée.",
+                             "en": "Your e-mail address is already verified."},
+    "msg.verified_account": {"fr": "Adresse e-mail vérifiée. Merci !", "en": "E-mail address verified. Thank you!"},
     "msg.verified": {"fr": "Adresse vérifiée. Vous pouvez vous connecter.",
                      "en": "Address verified. You can now log in."},
     "msg.reset_sent": {

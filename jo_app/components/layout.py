@@ -74,7 +74,7 @@ def _logout_button(**props) -> rx.Component:
 def _desktop_links() -> rx.Component:
     return rx.hstack(
         _nav_link("nav.home", "/"),
-        _nav_link("nav.catalogue", "/catalogue"),
+        _nav_link("nav.catalogue", "/billetterie"),
         _cart_link(),
         rx.cond(
             AuthState.is_authenticated,
@@ -84,7 +84,7 @@ def _desktop_links() -> rx.Component:
         ),
         spacing="2",
         align="center",
-        display={"initial": "none", "md": "flex"},
+        display=rx.breakpoints(initial="none", md="flex"),
     )
 
 
@@ -101,7 +101,7 @@ def _mobile_menu() -> rx.Component:
             ),
             rx.menu.content(
                 item("nav.home", "/"),
-                item("nav.catalogue", "/catalogue"),
+                item("nav.catalogue", "/billetterie"),
                 rx.menu.item(rx.link(rx.hstack(rx.text(tr("nav.cart"), as_="span"), cart_badge(), spacing="1"),
                                      href="/panier", width="100%", color="inherit", underline="none")),
                 rx.cond(
@@ -117,7 +117,7 @@ def _mobile_menu() -> rx.Component:
                 ),
             ),
         ),
-        display={"initial": "block", "md": "none"},
+        display=rx.breakpoints(initial="block", md="none"),
     )
 
 
@@ -181,7 +181,7 @@ def footer() -> rx.Component:
 
 
 def page_shell(*children: rx.Component, title_key: str | None = None, narrow: bool = False,
-               **props) -> rx.Component:
+               max_width: str | None = None, **props) -> rx.Component:
     """The full page: skip link, navbar, `<main id="main">` with an optional h1 from the catalogue, footer."""
     heading = [rx.heading(tr(title_key), as_="h1", size="7", margin_bottom="1rem", id="page-title")] \
         if title_key else []
@@ -190,7 +190,7 @@ def page_shell(*children: rx.Component, title_key: str | None = None, narrow: bo
         rx.el.a(tr("nav.skip"), href=f"#{MAIN_ID}", class_name="jo-skip"),
         navbar(),
         rx.el.main(
-            rx.box(*heading, *children, width="100%", max_width="34rem" if narrow else MAX_WIDTH,
+            rx.box(*heading, *children, width="100%", max_width=max_width or ("34rem" if narrow else MAX_WIDTH),
                    margin_x="auto", padding_x="1rem", padding_y="1.5rem", **props),
             id=MAIN_ID,
             tab_index=-1,

@@ -36,11 +36,14 @@ def error_of(exc: DomainError, default_field: str = "form") -> tuple[str, str]:
 
 
 
-def hard_redirect(path: str) -> rx.event.EventSpec:
+def hard_redirect(path: str, *, fresh_state: bool = False) -> rx.event.EventSpec:
     """A full page load of a same-site path (HTTP routes such as /auth/*: the SPA router would not reach them).
 
-    The reload also gives the websocket a fresh Cookie header after login / logout.
+    The reload also gives the websocket a fresh Cookie header after login / logout. With `fresh_state`, the tab's
+    Reflex client token is dropped first, so the page comes back with a brand-new state tree: nothing of the
+    previous user's private vars survives a login or logout.
     """
     if not path.startswith("/") or path.startswith("//"):
         path = "/"
-    return rx.call_script(f"window.location.replace({json.dumps(path)})")
+    drop = "window.sessionStorage.removeItem('token');" if fresh_state else ""
+    return rx.call_script(f"{drop}window.location.replace({json.dumps(path)})")

@@ -12,7 +12,6 @@ Public vars below are only for display; they are never trusted.
 from __future__ import annotations
 
 import asyncio
-from http.cookies import SimpleCookie
 
 import reflex as rx
 
@@ -24,17 +23,23 @@ from jo_app.services.sessions import SessionInfo
 SESSION_COOKIE = "jo_session"
 
 
-def cookie_value(cookie_header: str, name: str = SESSION_COOKIE) -> str | None:
-    """The value of one cookie from a raw `Cookie:` header (None when absent or unparsable)."""
+def cookie_value(cookie_header: str | None, name: str = SESSION_COOKIE) -> str | None:
+    """The value of one cookie from a raw `Cookie:` header (None when absent or empty).
+
+    Parsed by hand rather than with `http.cookies.SimpleCookie`, which silently drops every cookie after one it
+    cannot parse (another site's odd cookie on the same domain would log the user out). The first occurrence wins
+    (browsers send the most specific path first); values are capped at 512 characters.
+    """
     if not cookie_header:
         return None
-    try:
-        jar = SimpleCookie()
-        jar.load(cookie_header)
-    except Exception:  # noqa: BLE001 - a malformed header is treated as "no cookie"
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel and morsel.value else None
+    for part in cookie_header.split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep and key.strip() == name:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            return value[:512] or None
+    return None
 
 
 def _resolve(token: str | None) -> SessionInfo | None:

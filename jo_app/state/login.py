@@ -103,7 +103,7 @@ class LoginState(AuthState):
             return
         self.busy = False
         target = quote(self._next_path(), safe="/")
-        yield hard_redirect(f"/auth/complete?code={handoff}&next={target}")
+        yield hard_redirect(f"/auth/complete?code={handoff}&next={target}", fresh_state=True)
 
     @rx.event
     async def logout(self):
@@ -113,4 +113,4 @@ class LoginState(AuthState):
             await call_service(sessions.revoke_session, token)
         self.is_authenticated, self.user_first_name, self.user_role = False, "", ""
         self.errors, self.notice, self.step = {}, "", STEP_CREDENTIALS
-        return hard_redirect("/auth/cleared?next=/connexion%3Fbye%3D1")
+        return hard_redirect("/auth/cleared?next=/connexion%3Fbye%3D1", fresh_state=True)

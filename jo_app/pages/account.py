@@ -1,0 +1,280 @@
+"""/compte: profile, password, two-step verification, active sessions, data export, account deletion."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from jo_app.components.forms import (
+    MUTED_COLOR,
+    field_error,
+    notice,
+    password_field_with_rules,
+    submit_button,
+    text_field,
+)
+from jo_app.components.layout import page_shell
+from jo_app.i18n import LangState, tr, tr_var
+from jo_app.state.account import AccountState as A
+from jo_app.state.twofactor import TwoFactorState as T
+
+
+def _section(title_key: str, *children: rx.Component, section_id: str) -> rx.Component:
+    return rx.card(
+        rx.el.section(
+            rx.heading(tr(title_key), as_="h2", size="5", margin_bottom="0.75rem", id=f"{section_id}-title"),
+            rx.vstack(*children, spacing="3", width="100%", align="start"),
+            aria_labelledby=f"{section_id}-title",
+            id=section_id,
+        ),
+        width="100%",
+        size="3",
+    )
+
+
+def _profile() -> rx.Component:
+    def row(label_key: str, value: rx.Var, value_id: str) -> rx.Component:
+        return rx.data_list.item(rx.data_list.label(tr(label_key)), rx.data_list.value(value, id=value_id))
+
+    return _section(
+        "account.profile",
+        rx.data_list.root(
+            row("field.first_name", A.first_name, "profile-first-name"),
+            row("field.last_name", A.last_name, "profile-last-name"),
+            row("field.email", A.email, "profile-email"),
+            orientation={"initial": "vertical", "sm": "horizontal"},
+        ),
+        rx.cond(
+            A.is_verified,
+            rx.badge(rx.icon("badge-check", size=14, aria_hidden="true"), tr("account.verified"), color_scheme="green",
+                     size="2", id="email-verified"),
+            rx.hstack(rx.badge(tr("account.not_verified"), color_scheme="orange", size="2", id="email-unverified"),
+                      rx.link(tr("account.verify_now"), href="/verification"), align="center", spacing="3"),
+        ),
+        section_id="profile",
+    )
+
+
+def _password() -> rx.Component:
+    return _section(
+        "account.change_password",
+        rx.form(
+            rx.vstack(
+                text_field("current_password", "field.current_password", error=A.errors["cp_current"],
+                           type="password", autocomplete="current-password", field_id="f-cp-current"),
+                password_field_with_rules("new_password", "field.new_password", "account_new_password",
+                                          error=A.errors["cp_new"], field_id="f-cp-new"),
+                submit_button("account.change_password_submit", busy=A.busy == "password", button_id="cp-submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=A.change_password,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        section_id="password",
+    )
+
+
+def _enrolment() -> rx.Component:
+    return rx.vstack(
+        rx.text(tr("account.2fa_scan")),
+        rx.image(src=T.qr_uri, alt=tr("account.2fa_qr_alt"), width="220px", height="220px", id="totp-qr",
+                 style={"imageRendering": "pixelated", "border": "1px solid #d0d7e2"}),
+        rx.text(tr("account.2fa_secret"), weight="bold", size="2"),
+        rx.code(T.secret_display, id="totp-secret", size="3", style={"wordBreak": "break-all"}),
+        rx.form(
+            rx.vstack(
+                text_field("totp_code", "field.totp_only", error=T.tf_errors["tf_code"], autocomplete="one-time-code",
+                           input_mode="numeric", max_length=7, field_id="f-totp-confirm"),
+                rx.hstack(
+                    submit_button("account.2fa_confirm", busy=T.tf_busy, button_id="totp-confirm"),
+                    rx.button(tr("common.cancel"), type="button", variant="soft", color_scheme="gray",
+                              on_click=T.cancel, size="3"),
+                    spacing="3", wrap="wrap",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=T.confirm,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+        align="start",
+    )
+
+
+def _recovery_codes() -> rx.Component:
+    return rx.callout.root(
+        rx.vstack(
+            rx.heading(tr("account.2fa_codes_title"), as_="h3", size="4"),
+            rx.text(tr("account.2fa_codes_intro")),
+            rx.el.ul(rx.foreach(T.recovery_codes, lambda c: rx.el.li(rx.code(c, size="3"))), id="recovery-codes",
+                     style={"columns": "2", "paddingLeft": "1.2rem"}),
+            rx.button(tr("account.2fa_codes_done"), on_click=T.codes_saved, id="recovery-codes-done"),
+            spacing="3",
+            align="start",
+        ),
+        color_scheme="amber",
+        width="100%",
+    )
+
+
+def _disable_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            text_field("tf_password", "field.current_password", error=T.tf_errors["tf_password"], type="password",
+                       autocomplete="current-password", field_id="f-tf-password"),
+            text_field("tf_disable_code", "field.totp", error=T.tf_errors["tf_disable_code"],
+                       autocomplete="one-time-code", max_length=20, field_id="f-tf-disable-code"),
+            submit_button("account.2fa_disable", busy=T.tf_busy, button_id="totp-disable", color_scheme="red",
+                          variant="soft"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=T.disable,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def _two_factor() -> rx.Component:
+    return _section(
+        "account.2fa",
+        rx.hstack(
+            rx.text(tr("account.2fa"), ":", weight="medium"),
+            rx.cond(A.totp_enabled, rx.badge(tr("account.2fa_on"), color_scheme="green", size="2", id="totp-status"),
+                    rx.badge(tr("account.2fa_off"), color_scheme="gray", size="2", id="totp-status")),
+            align="center",
+        ),
+        field_error(T.tf_errors["tf_form"], "tf-form"),
+        rx.cond(T.recovery_codes.length() > 0, _recovery_codes()),
+        rx.cond(
+            A.totp_enabled,
+            _disable_form(),
+            rx.cond(
+                T.enrolling,
+                _enrolment(),
+                rx.vstack(
+                    rx.text(tr("account.2fa_intro")),
+                    rx.button(tr("account.2fa_start"), on_click=T.start, id="totp-start", size="3"),
+                    spacing="3",
+                    align="start",
+                ),
+            ),
+        ),
+        section_id="two-factor",
+    )
+
+
+def _session_row(row: rx.Var) -> rx.Component:
+    is_en = LangState.current_lang == "en"
+    return rx.box(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("monitor-smartphone", size=16, aria_hidden="true"),
+                    rx.text(rx.cond(row["device"], row["device"], tr("account.session_unknown_device")),
+                            weight="medium"),
+                    rx.cond(row["current"], rx.badge(tr("account.session_current"), color_scheme="blue")),
+                    align="center", spacing="2", wrap="wrap",
+                ),
+                rx.text(row["ip"], size="2", color=MUTED_COLOR),
+                rx.text(tr("account.session_started"), " ", rx.cond(is_en, row["created_en"], row["created_fr"]),
+                        " · ", tr("account.session_seen"), " ", rx.cond(is_en, row["seen_en"], row["seen_fr"]),
+                        size="2", color=MUTED_COLOR),
+                spacing="1",
+                align="start",
+            ),
+            rx.spacer(),
+            rx.cond(
+                row["current"].to(bool),
+                rx.fragment(),
+                rx.button(tr("account.session_revoke"), variant="outline", size="2",
+                          on_click=A.revoke_session(row["id"].to(str)), class_name="revoke-session"),
+            ),
+            direction={"initial": "column", "sm": "row"},
+            gap="2",
+            align={"initial": "start", "sm": "center"},
+        ),
+        border_bottom="1px solid #e5e7eb",
+        padding_y="0.6rem",
+        width="100%",
+        class_name="session-row",
+    )
+
+
+def _sessions() -> rx.Component:
+    return _section(
+        "account.sessions",
+        rx.box(rx.foreach(A.session_rows, _session_row), width="100%", id="session-list"),
+        rx.button(tr("account.logout_everywhere"), on_click=A.logout_everywhere, variant="soft", color_scheme="red",
+                  id="logout-everywhere"),
+        section_id="sessions",
+    )
+
+
+def _data() -> rx.Component:
+    return _section(
+        "account.data",
+        rx.text(tr("account.export_intro")),
+        rx.button(rx.icon("download", size=16, aria_hidden="true"), tr("account.export"), on_click=A.export_data,
+                  variant="outline", id="export-data"),
+        section_id="data",
+    )
+
+
+def _delete() -> rx.Component:
+    return _section(
+        "account.delete",
+        rx.text(tr("account.delete_intro")),
+        rx.form(
+            rx.vstack(
+                text_field("delete_password", "field.current_password", error=A.errors["del_password"],
+                           type="password", autocomplete="current-password", field_id="f-del-password"),
+                rx.cond(
+                    A.delete_needs_force,
+                    rx.vstack(
+                        rx.callout(tr_var(A.errors["del_form"]), color_scheme="red", role="alert", id="delete-refused",
+                                   width="100%"),
+                        rx.hstack(
+                            submit_button("account.delete_force", busy=A.busy == "delete", button_id="delete-force",
+                                          color_scheme="red"),
+                            rx.button(tr("common.cancel"), type="button", variant="soft", color_scheme="gray",
+                                      on_click=A.cancel_delete, size="3"),
+                            spacing="3", wrap="wrap",
+                        ),
+                        width="100%",
+                    ),
+                    submit_button("account.delete_submit", busy=A.busy == "delete", button_id="delete-submit",
+                                  color_scheme="red", variant="soft"),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=A.delete_account,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        section_id="delete",
+    )
+
+
+def account_page() -> rx.Component:
+    return page_shell(
+        notice(A.notice),
+        rx.cond(
+            A.loaded,
+            rx.vstack(_profile(), _password(), _two_factor(), _sessions(), _data(), _delete(), spacing="4",
+                      width="100%"),
+            rx.callout(
+                rx.text(tr("account.login_needed"), " ",
+                        rx.link(tr("nav.login"), href="/connexion?next=/compte", id="account-login-link")),
+                color_scheme="blue",
+                id="account-login-needed",
+            ),
+        ),
+        title_key="account.title",
+        max_width="48rem",
+    )

@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 
 import jo_app.models  # noqa: F401  (registers the tables)
 from jo_app.db import make_engine
-from jo_app.models import Event, Offer, OfferType, Order, OrderStatus, Role, Ticket, User
+from jo_app.models import Event, Offer, OfferType, Order, OrderStatus, Role, Ticket, TicketStatus, User
 from jo_app.services.keys import derive_ticket_key, generate_purchase_key, generate_user_key
 from jo_app.timeutil import utcnow
 
@@ -107,7 +107,7 @@ def _ticket_values(order: Order, offer: Offer, user: User, index: int) -> dict:
         user_id=user.id, persons=offer.persons, holder_name=f"{user.first_name} {user.last_name}",
         user_key=user.security_key, purchase_key=order.purchase_key,
         ticket_key=derive_ticket_key(user.security_key, order.purchase_key, identity),
-        qr_id=secrets.token_hex(8), generated_at=utcnow().replace(microsecond=0),
+        qr_id=secrets.token_hex(8), generated_at=utcnow().replace(microsecond=0), status=TicketStatus.VALID.value,
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlmodel import Session
 
 from jo_app.config import get_settings
@@ -33,6 +33,7 @@ from jo_app.timeutil import utcnow
 PARIS = ZoneInfo("Europe/Paris")
 STAFF_ROLES = frozenset({Role.EMPLOYEE.value, Role.ADMIN.value})
 GATE_MAX_LENGTH = 60
+_MAX_ID = 2**31 - 1  # ids are 32-bit signed integers in the database
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,27 @@ def _persons(count: int) -> str:
     return f"{count} person{'s' if count != 1 else ''}"
 
 
+# Statements built once (core tables: no ORM overhead on the hot path); executed on the session's connection.
+_T, _E, _U = Ticket.__table__, Event.__table__, User.__table__
+_STAFF = select(_U.c.role, _U.c.is_locked, _U.c.anonymized_at).where(_U.c.id == bindparam("employee_id"))
+_TICKET = (
+    select(_T.c.id, _T.c.number, _T.c.event_id, _T.c.persons, _T.c.holder_name, _T.c.qr_id, _T.c.ticket_key,
+           _T.c.status, _T.c.used_at, _T.c.used_gate, _E.c.title, _E.c.starts_at)
+    .join(_E, _E.c.id == _T.c.event_id)
+    .where(_T.c.id == bindparam("ticket_id"))
+)
+_ADMIT = (
+    update(_T)
+    .where(_T.c.id == bindparam("ticket_id"), _T.c.status == TicketStatus.VALID.value)
+    .values(status=TicketStatus.USED.value, used_at=bindparam("now"), used_by_id=bindparam("employee_id"),
+            used_gate=bindparam("gate"))
+)
+_REREAD = select(_T.c.status, _T.c.used_at, _T.c.used_gate).where(_T.c.id == bindparam("ticket_id"))
+_RECORD = insert(ScanAttempt.__table__)
+
+
 def _check_employee(session: Session, employee_id: int, gate: str) -> None:
-    row = session.execute(select(User.role, User.is_locked, User.anonymized_at).where(User.id == employee_id)).first()
+    row = session.connection().execute(_STAFF, {"employee_id": employee_id}).first()
     if row is None or row.role not in STAFF_ROLES or row.is_locked or row.anonymized_at is not None:
         audit.record(session, "gate.scan_refused", actor_id=employee_id if row is not None else None,
                      target_type="user", target_id=employee_id, gate=gate)
@@ -83,8 +103,9 @@ def _check_employee(session: Session, employee_id: int, gate: str) -> None:
 def _finish(session: Session, result: ScanResult, *, employee_id: int, gate: str, now: datetime,
             ticket_id: int | None, event_id: int | None, detail: str = "") -> ScanResult:
     """Record the attempt (scan_attempts + audit) and commit."""
-    session.add(ScanAttempt(created_at=now, ticket_id=ticket_id, event_id=event_id, employee_id=employee_id,
-                            gate=gate, verdict=result.verdict.value, detail=(detail or result.reason)[:255]))
+    session.connection().execute(_RECORD, {
+        "created_at": now, "ticket_id": ticket_id, "event_id": event_id, "employee_id": employee_id, "gate": gate,
+        "verdict": result.verdict.value, "detail": (detail or result.reason)[:255]})
     audit.record(session, "gate.scan", actor_id=employee_id, target_type="ticket", target_id=ticket_id,
                  verdict=result.verdict.value, reason=result.reason, gate=gate, event_id=event_id)
     session.commit()
@@ -108,12 +129,10 @@ def validate_scan(session: Session, payload: str, *, employee_id: int, gate: str
     except InvalidTokenError as exc:
         return done(ScanResult(ScanVerdict.INVALID, "Not a valid ticket code. Do not admit.", exc.reason))
 
-    row = session.execute(
-        select(Ticket.id, Ticket.number, Ticket.event_id, Ticket.persons, Ticket.holder_name, Ticket.qr_id,
-               Ticket.ticket_key, Ticket.status, Ticket.used_at, Ticket.used_gate, Event.title, Event.starts_at)
-        .join(Event, Event.id == Ticket.event_id)
-        .where(Ticket.id == claims.ticket_id)
-    ).first()
+    connection = session.connection()
+    row = None
+    if claims.ticket_id <= _MAX_ID:
+        row = connection.execute(_TICKET, {"ticket_id": claims.ticket_id}).first()
     if row is None:
         return done(ScanResult(ScanVerdict.UNKNOWN_TICKET, "Unknown ticket. Do not admit; call a supervisor.",
                                "unknown_ticket"), detail=f"unknown_ticket id={claims.ticket_id}")
@@ -146,18 +165,13 @@ def validate_scan(session: Session, payload: str, *, employee_id: int, gate: str
                     row.id, row.event_id)
 
     if row.status == TicketStatus.VALID.value:
-        admitted = session.execute(
-            update(Ticket)
-            .where(Ticket.id == row.id, Ticket.status == TicketStatus.VALID.value)
-            .values(status=TicketStatus.USED.value, used_at=now, used_by_id=employee_id, used_gate=gate)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        admitted = connection.execute(
+            _ADMIT, {"ticket_id": row.id, "now": now, "employee_id": employee_id, "gate": gate}).rowcount
         if admitted == 1:
             return done(ScanResult(ScanVerdict.VALID, f"Admit {_persons(row.persons)}.", "admitted",
                                    used_at=now, used_gate=gate, **details), row.id, row.event_id)
         # Lost the race: read the winner's committed row.
-        row = session.execute(select(Ticket.status, Ticket.used_at, Ticket.used_gate)
-                              .where(Ticket.id == row.id)).first() or row
+        row = connection.execute(_REREAD, {"ticket_id": row.id}).first() or row
     if row.status == TicketStatus.CANCELLED.value:
         return done(ScanResult(ScanVerdict.CANCELLED, "This ticket was cancelled. Do not admit.", "cancelled",
                                **details), details["ticket_id"], claims.event_id)

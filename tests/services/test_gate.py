@@ -118,6 +118,8 @@ def test_unknown_ticket_with_a_genuine_signature(session: Session, world: World)
     assert result.ticket_id is None and result.holder_name is None
     assert session.execute(select(ScanAttempt.ticket_id, ScanAttempt.verdict, ScanAttempt.detail)).one() == (
         None, "UNKNOWN_TICKET", "unknown_ticket id=999999")
+    huge = Ticket(**{**world.tickets[0].model_dump(), "id": 2**32 - 1, "qr_id": "0123456789abcdee"})
+    assert _scan(session, world, encode_ticket(session, huge)).verdict == ScanVerdict.UNKNOWN_TICKET
 
 
 def test_wrong_day_window(session: Session, world: World) -> None:

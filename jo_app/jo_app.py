@@ -5,10 +5,12 @@ import reflex as rx
 import jo_app.models  # noqa: F401  (registers the SQLModel tables)
 from jo_app.api.app import api
 from jo_app.config import get_settings
+from jo_app.logging_setup import configure_logging
 from jo_app.pages import account_routes, shop_routes
 from jo_app.pages.home import home
 from jo_app.state.home import HomeState
 
+configure_logging()  # JSON lines with the request id (LOG_FORMAT, LOG_LEVEL)
 get_settings().check_production_ready()
 
 app = rx.App(api_transformer=api)

@@ -1,0 +1,266 @@
+"""Prometheus metrics: `GET /metrics` (text exposition format), an ASGI middleware and business counters.
+
+Two kinds of metrics:
+
+- Process metrics, updated as things happen: HTTP requests and latency by route template and status
+  (`MetricsMiddleware`), connected websocket clients (`/_event`), and business counters the states/API call
+  after the fact: `record_order()`, `record_tickets(n)`, `record_scan(verdict)`. They never raise.
+- Database gauges, computed at scrape time with a few aggregate queries (cached `METRICS_DB_CACHE_SECONDS`, 10 s
+  by default, so a scrape storm costs at most one round of queries per worker and period): seats left/sold per
+  upcoming event, tickets by status, orders by status, scans by verdict, and `jo_db_up`.
+
+Several worker processes (Granian workers, several app containers): with `PROMETHEUS_MULTIPROC_DIR` set to an
+empty, per-host (per-container) directory, prometheus_client writes the process metrics to memory-mapped files
+there and every scrape, whichever worker answers it, returns the sum over all the workers of that host. The
+directory must be emptied before the app starts (the Docker entrypoint does it). Limits: the files of dead
+workers stay (counters keep their counts, which is what Prometheus wants); the websocket gauge only sums workers
+that are alive (`livesum`, dead pids are pruned at scrape time). Without the variable each worker exposes only
+its own counters and a scrape through a load balancer sees one worker at random: scrape each app instance
+directly (see monitoring/prometheus.yml) and use PROMETHEUS_MULTIPROC_DIR whenever GRANIAN_WORKERS > 1.
+
+Access: set `METRICS_TOKEN` to require `Authorization: Bearer <token>`; nginx also refuses /metrics from outside.
+"""
+
+from __future__ import annotations
+
+import glob
+import hmac
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+if MULTIPROC_DIR:
+    os.makedirs(MULTIPROC_DIR, exist_ok=True)
+
+_REGISTRY = CollectorRegistry(auto_describe=True)  # process-local metrics (single-process mode)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+HTTP_REQUESTS = Counter("jo_http_requests", "HTTP requests served, by route template and status.",
+                        ["method", "route", "status"], registry=_REGISTRY)
+HTTP_LATENCY = Histogram("jo_http_request_duration_seconds", "HTTP request latency, by route template and status.",
+                         ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=_REGISTRY)
+ORDERS = Counter("jo_orders", "Paid orders created by checkout.", registry=_REGISTRY)
+REVENUE = Counter("jo_revenue_cents", "Amount of the paid orders created by checkout, in cents.", registry=_REGISTRY)
+TICKETS = Counter("jo_tickets_issued", "E-tickets issued by checkout.", registry=_REGISTRY)
+SCANS = Counter("jo_scans", "Gate scans, by verdict.", ["verdict"], registry=_REGISTRY)
+WEBSOCKETS = Gauge("jo_websocket_clients", "Open websocket connections on /_event (live workers).",
+                   multiprocess_mode="livesum", registry=_REGISTRY)
+
+UNMATCHED = "<unmatched>"
+_VERDICT = re.compile(r"^[A-Z_]{1,32}$")
+
+
+# --- Business helpers (called by the states / API after the fact; they never raise) --------------------------------
+
+def record_order(total_cents: int = 0) -> None:
+    """One paid order was created (call once per created order, not for an idempotent replay)."""
+    try:
+        ORDERS.inc()
+        if total_cents > 0:
+            REVENUE.inc(total_cents)
+    except Exception:  # metrics must never break a checkout
+        log.exception("metrics: record_order failed")
+
+
+def record_tickets(count: int) -> None:
+    """`count` e-tickets were issued."""
+    try:
+        if count > 0:
+            TICKETS.inc(count)
+    except Exception:
+        log.exception("metrics: record_tickets failed")
+
+
+def record_scan(verdict: str) -> None:
+    """One gate scan with this verdict (a `ScanVerdict` value; anything else is counted as OTHER)."""
+    try:
+        label = str(verdict)
+        SCANS.labels(verdict=label if _VERDICT.match(label) else "OTHER").inc()
+    except Exception:
+        log.exception("metrics: record_scan failed")
+
+
+# --- ASGI middleware --------------------------------------------------------------------------------------------------
+
+def route_label(scope: dict) -> str:
+    """The matched route template (`/billets/{ticket_id}/ticket.pdf`), never the raw path (bounded cardinality)."""
+    route = scope.get("route")
+    path = getattr(route, "path", None) or getattr(route, "path_format", None)
+    return path if path else UNMATCHED
+
+
+class MetricsMiddleware:
+    """Counts HTTP requests/latency and open `/_event` websockets. Pure ASGI: bodies are streamed untouched."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            labels = (scope.get("method", "GET"), route_label(scope), str(status))
+            HTTP_REQUESTS.labels(*labels).inc()
+            HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
+
+    async def _websocket(self, scope, receive, send) -> None:
+        accepted = False
+
+        async def send_accept(message) -> None:
+            nonlocal accepted
+            if message["type"] == "websocket.accept" and not accepted:
+                accepted = True
+                WEBSOCKETS.inc()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_accept)
+        finally:
+            if accepted:
+                WEBSOCKETS.dec()
+
+
+# --- Database gauges --------------------------------------------------------------------------------------------------
+
+class DatabaseCollector:
+    """Gauges from a few aggregate queries, cached for `ttl` seconds (thread-safe)."""
+
+    def __init__(self, engine_getter: Callable[[], Engine], ttl: float) -> None:
+        self.engine_getter = engine_getter
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._cached_at = 0.0
+        self._families: list[GaugeMetricFamily] = []
+
+    def _query(self) -> list[GaugeMetricFamily]:
+        from jo_app.models import Event, Order, ScanAttempt, Ticket
+        from jo_app.timeutil import utcnow
+
+        up = GaugeMetricFamily("jo_db_up", "1 when the metrics queries reached the database.")
+        try:
+            with self.engine_getter().connect() as conn:
+                events = conn.execute(
+                    select(Event.id, Event.slug, Event.capacity, Event.seats_sold)
+                    .where(Event.is_published, Event.starts_at >= utcnow() - timedelta(days=1))
+                    .order_by(Event.starts_at).limit(500)
+                ).all()
+                tickets = conn.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+                orders = conn.execute(select(Order.status, func.count()).group_by(Order.status)).all()
+                scans = conn.execute(select(ScanAttempt.verdict, func.count()).group_by(ScanAttempt.verdict)).all()
+        except Exception as exc:  # a scrape must still answer when the database is down
+            log.warning("metrics: database gauges unavailable: %s", exc.__class__.__name__)
+            up.add_metric([], 0)
+            return [up]
+        up.add_metric([], 1)
+        left = GaugeMetricFamily("jo_event_seats_left", "Seats left per upcoming published event.",
+                                 labels=["event_id", "slug"])
+        sold = GaugeMetricFamily("jo_event_seats_sold", "Seats sold per upcoming published event.",
+                                 labels=["event_id", "slug"])
+        for event_id, slug, capacity, seats_sold in events:
+            left.add_metric([str(event_id), slug], capacity - seats_sold)
+            sold.add_metric([str(event_id), slug], seats_sold)
+        families = [up, left, sold]
+        for name, doc, label, rows in (
+            ("jo_db_tickets", "Tickets in the database, by status.", "status", tickets),
+            ("jo_db_orders", "Orders in the database, by status.", "status", orders),
+            ("jo_db_scans", "Scan attempts in the database, by verdict.", "verdict", scans),
+        ):
+            family = GaugeMetricFamily(name, doc, labels=[label])
+            for value, count in rows:
+                family.add_metric([str(value)], count)
+            families.append(family)
+        return families
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        with self._lock:
+            if time.monotonic() - self._cached_at >= self.ttl or not self._families:
+                self._families = self._query()
+                self._cached_at = time.monotonic()
+            return list(self._families)
+
+
+class _ProcessLocal:
+    """The metrics of this process only (single-process mode)."""
+
+    def collect(self):
+        return _REGISTRY.collect()
+
+
+def _default_engine() -> Engine:
+    from jo_app.db import get_engine
+
+    return get_engine()
+
+
+DB_COLLECTOR = DatabaseCollector(_default_engine, float(os.environ.get("METRICS_DB_CACHE_SECONDS") or 10))
+
+
+def prune_dead_workers(path: str) -> None:
+    """Forget the live gauges of worker processes that are gone (killed or restarted)."""
+    for file in glob.glob(os.path.join(path, "gauge_live*_*.db")):
+        try:
+            pid = int(file.rsplit("_", 1)[1].removesuffix(".db"))
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            mark_process_dead(pid, path)
+        except (ValueError, PermissionError):
+            continue
+
+
+def exposition() -> bytes:
+    """The whole /metrics document."""
+    registry = CollectorRegistry(auto_describe=False)
+    if MULTIPROC_DIR:
+        prune_dead_workers(MULTIPROC_DIR)
+        MultiProcessCollector(registry, path=MULTIPROC_DIR)
+    else:
+        registry.register(_ProcessLocal())
+    registry.register(DB_COLLECTOR)
+    return generate_latest(registry)
+
+
+# --- Route ------------------------------------------------------------------------------------------------------------
+
+router = APIRouter()
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus scrape endpoint (sync: FastAPI runs it in a thread, the DB queries never block the loop)."""
+    token = os.environ.get("METRICS_TOKEN")
+    if token:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return Response("unauthorized\n", status_code=401, media_type="text/plain",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

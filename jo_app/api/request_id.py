@@ -1,0 +1,73 @@
+"""ASGI middleware: a request id per HTTP request (`X-Request-ID`), bound to the logs, plus one access log line.
+
+The incoming `X-Request-ID` (set by nginx from its `$request_id`) is kept when it looks sane (1-64 characters of
+`[A-Za-z0-9._-]`), otherwise a new one is generated. It is echoed in the response header and available to every
+log record through `jo_app.logging_setup.request_id_var`. Websocket connections (`/_event`) get an id too, for the
+log lines written while the connection is open, but no access line per socket.io message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from jo_app.logging_setup import request_id_var
+
+HEADER = b"x-request-id"
+_VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+access_log = logging.getLogger("jo_app.access")
+
+
+def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == HEADER:
+            text = value.decode("latin-1")
+            if _VALID.match(text):
+                return text
+            break
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Pure ASGI middleware (no body buffering, websockets pass through untouched)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = incoming_request_id(scope.get("headers") or [])
+        token = request_id_var.set(request_id)
+        if scope["type"] == "websocket":
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                request_id_var.reset(token)
+            return
+
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != HEADER]
+                headers.append((HEADER, request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "%s %s %s", scope.get("method"), scope.get("path"), status,
+                extra={"method": scope.get("method"), "path": scope.get("path"), "status": status,
+                       "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                       "client": (scope.get("client") or ("", 0))[0]},
+            )
+            request_id_var.reset(token)

@@ -8,7 +8,7 @@ import reflex as rx
 
 from jo_app.components.layout import page_shell
 from jo_app.i18n import LangState, tr, tr_var
-from jo_app.pages.shop_components import BLUE, MUTED, RED_TEXT, SR_ONLY_CSS, field_error, loc, type_label
+from jo_app.pages.shop_components import BLUE, MUTED, RED_TEXT, SR_ONLY_CSS, field_error, loc, trv, type_label
 from jo_app.state.cart import CartState
 from jo_app.state.checkout import CheckoutState
 
@@ -25,7 +25,7 @@ def _cart_line(line: Any) -> rx.Component:
                 rx.link(line["event_title"], href="/billetterie/" + line["event_id"].to(str), weight="bold",
                         color="#111827"),
                 rx.text(loc(line, "date"), " · ", line["venue"], size="2", color=MUTED),
-                rx.text(type_label(line["offer_type"]), " — ", tr("shop.persons", n=line["persons"]), " — ",
+                rx.text(type_label(line["offer_type"]), " — ", trv("shop.persons", n=line["persons"]), " — ",
                         loc(line, "unit"), size="2"),
                 rx.cond(line["problem"] != "",
                         rx.text(tr_var("err.shop." + line["problem"].to(str)), color=RED_TEXT, size="2",
@@ -37,13 +37,13 @@ def _cart_line(line: Any) -> rx.Component:
                 rx.el.select(
                     rx.foreach(rx.Var.range(1, 7), lambda n: rx.el.option(n, value=n.to(str))),
                     id=qty_id, value=line["quantity"].to(str), style=SELECT_STYLE,
-                    aria_label=tr("cart.quantity_for", title=line["event_title"]),
+                    aria_label=trv("cart.quantity_for", title=line["event_title"]),
                     on_change=lambda v: CartState.set_quantity(line["offer_id"], v),
                 ),
                 rx.text(loc(line, "line_total"), weight="bold", min_width="6rem", text_align="right"),
                 rx.button(rx.icon("trash-2", size=16, aria_hidden="true"), tr("cart.remove"), variant="soft",
                           color_scheme="red", on_click=CartState.remove(line["offer_id"]),
-                          aria_label=tr("cart.remove_label", title=line["event_title"]),
+                          aria_label=trv("cart.remove_label", title=line["event_title"]),
                           id="remove-" + offer_id),
                 align="center", spacing="3", wrap="wrap",
             ),
@@ -67,7 +67,7 @@ def cart_page() -> rx.Component:
                 rx.vstack(
                     rx.foreach(CartState.lines, _cart_line),
                     rx.hstack(
-                        rx.text(tr("cart.persons_total", n=CartState.persons), color=MUTED),
+                        rx.text(trv("cart.persons_total", n=CartState.persons), color=MUTED),
                         rx.spacer(),
                         rx.text(tr("cart.total"), ": ", _total(CartState),
                                 size="5", weight="bold", id="cart-total"),
@@ -99,8 +99,7 @@ def _total(state) -> rx.Var:
 
 # ------------------------------------------------------------------ checkout
 
-def _field(name: str, label_key: str, **props) -> rx.Component:
-    control_id = f"card-{name}".replace("_", "-")
+def _field(name: str, label_key: str, control_id: str, **props) -> rx.Component:
     error = CheckoutState.field_errors.get(name, "").to(str)
     return rx.vstack(
         rx.el.label(tr(label_key), html_for=control_id, font_weight="500", font_size="0.95rem"),
@@ -151,7 +150,7 @@ def _summary() -> rx.Component:
 
 
 def checkout_page() -> rx.Component:
-    pay_label = tr("checkout.pay", amount=_total(CheckoutState))
+    pay_label = trv("checkout.pay", amount=_total(CheckoutState))
     return page_shell(
         rx.cond(
             ~CheckoutState.loaded,
@@ -168,13 +167,13 @@ def checkout_page() -> rx.Component:
                             rx.cond(CheckoutState.form_error != "",
                                     rx.callout(tr_var(CheckoutState.form_error), icon="triangle_alert",
                                                color_scheme="red", role="alert", id="payment-error", width="100%")),
-                            _field("holder", "checkout.holder", auto_complete="cc-name"),
-                            _field("card_number", "checkout.card_number", auto_complete="cc-number",
+                            _field("holder", "checkout.holder", "card-holder", auto_complete="cc-name"),
+                            _field("card_number", "checkout.card_number", "card-number", auto_complete="cc-number",
                                    input_mode="numeric", placeholder="4242 4242 4242 4242", max_length=23),
                             rx.flex(
-                                _field("expiry", "checkout.expiry", auto_complete="cc-exp", placeholder="MM/AA",
-                                       max_length=7),
-                                _field("cvc", "checkout.cvc", auto_complete="cc-csc", input_mode="numeric",
+                                _field("expiry", "checkout.expiry", "card-expiry", auto_complete="cc-exp",
+                                       placeholder="MM/AA", max_length=7),
+                                _field("cvc", "checkout.cvc", "card-cvc", auto_complete="cc-csc", input_mode="numeric",
                                        max_length=4),
                                 gap="1rem", width="100%",
                             ),

@@ -18,6 +18,7 @@ from jo_app.pages.shop_components import (
     live_seats,
     loc,
     seats_badge,
+    trv,
     type_label,
 )
 from jo_app.state.auth import AuthState
@@ -141,7 +142,7 @@ def catalogue() -> rx.Component:
         rx.el.style(SR_ONLY_CSS),
         rx.text(tr("shop.catalogue.intro"), color=MUTED, margin_bottom="1rem"),
         _filters(),
-        rx.text(tr("shop.results", n=ShopState.events.length()), color=MUTED, size="2", id="results-count",
+        rx.text(trv("shop.results", n=ShopState.events.length()), color=MUTED, size="2", id="results-count",
                 role="status", margin_bottom="0.5rem"),
         rx.cond(
             ShopState.loaded & (ShopState.events.length() == 0),
@@ -165,12 +166,12 @@ def _pack(offer: Any) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading(type_label(offer["offer_type"]), as_="h3", size="4"),
-                rx.badge(tr("shop.persons", n=offer["persons"]), variant="soft", high_contrast=True),
+                rx.badge(trv("shop.persons", n=offer["persons"]), variant="soft", high_contrast=True),
                 rx.spacer(),
                 rx.text(loc(offer, "price"), weight="bold", size="5"),
                 width="100%", align="center", wrap="wrap",
             ),
-            rx.text(offer["title"], size="2", color=MUTED),
+            rx.cond(offer["description"] != "", rx.text(offer["description"], size="2", color=MUTED)),
             rx.cond(
                 info["on_sale"].to(bool),
                 rx.cond(
@@ -183,7 +184,7 @@ def _pack(offer: Any) -> rx.Component:
                             id=qty_id,
                             value=EventPageState.quantities[offer_id].to(str),
                             on_change=lambda v: EventPageState.set_quantity(offer_id, v),
-                            aria_label=tr("shop.event.quantity_for", title=offer["title"]),
+                            aria_label=trv("shop.event.quantity_for", title=offer["title"]),
                             style={"height": "2.25rem", "border": "1px solid #6b7280", "border_radius": "6px",
                                    "padding": "0 0.5rem", "background": "white"},
                         ),
@@ -228,7 +229,7 @@ def session_page() -> rx.Component:
                 info.contains("id"),
                 rx.flex(
                     rx.box(
-                        event_image(info, height="16rem"),
+                        event_image(info, radius="10px"),
                         rx.vstack(
                             rx.text(info["sport"], color=BLUE, weight="bold"),
                             rx.heading(info["title"], as_="h1", size="7", id="page-title"),
@@ -243,7 +244,7 @@ def session_page() -> rx.Component:
                     rx.vstack(
                         rx.heading(tr("shop.event.packs"), as_="h2", size="5"),
                         rx.foreach(info["offers"].to(list[dict[str, Any]]), _pack),
-                        rx.text(tr("shop.event.limit", n=EventPageState.max_packs), size="2", color=MUTED),
+                        rx.text(trv("shop.event.limit", n=EventPageState.max_packs), size="2", color=MUTED),
                         rx.cond(~AuthState.is_authenticated,
                                 rx.text(tr("shop.event.login_to_buy"), size="2", color=MUTED)),
                         spacing="3", flex="1", min_width="min(100%, 20rem)",

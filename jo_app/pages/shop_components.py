@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import reflex as rx
 
-from jo_app.i18n import LangState, tr, tr_var
+from jo_app.i18n import CATALOGUE, LangState, tr, tr_var
 from jo_app.state.stock import StockState
 
 INK = "#111827"
 MUTED = "#374151"  # 10:1 on white
 BLUE = "#1d4ed8"
 RED_TEXT = "#b91c1c"  # 6.5:1 on white
+
+
+def _fill(template: str, values: dict[str, Any]) -> Any:
+    parts = re.split(r"\{(\w+)\}", template)
+    result: Any = rx.Var.create("")
+    for index, part in enumerate(parts):
+        if index % 2:
+            value = values[part]
+            result = result + (value.to(str) if isinstance(value, rx.Var) else str(value))
+        elif part:
+            result = result + part
+    return result
+
+
+def trv(key: str, **values: Any) -> rx.Var:
+    """Like `i18n.tr` with Var placeholders, but inserting string Vars as is (no JSON quotes)."""
+    entry = CATALOGUE[key]
+    return rx.cond(LangState.current_lang == "en", _fill(entry["en"], values), _fill(entry["fr"], values))
 
 
 def loc(row: Any, name: str) -> rx.Var:
@@ -22,7 +41,7 @@ def loc(row: Any, name: str) -> rx.Var:
 
 def live_seats(key: rx.Var, fallback: rx.Var) -> rx.Var:
     """Seats left of an event from the shared live stock (`key` = event id as str), else the loaded figure."""
-    return StockState.seats_left.get(key, fallback).to(int)
+    return StockState.seats_left.get(key.to(str), fallback).to(int)
 
 
 def type_label(offer_type: rx.Var) -> rx.Component:
@@ -49,13 +68,15 @@ def seats_badge(event: Any) -> rx.Component:
     )
 
 
-def event_image(event: Any, height: str = "10rem") -> rx.Component:
+def event_image(event: Any, radius: str = "8px 8px 0 0") -> rx.Component:
+    """The sport illustration (16:9, never cropped)."""
     return rx.cond(
         event["image"] != "",
-        rx.image(src=event["image"], alt=tr("shop.event.image_alt", sport=event["sport"]), width="100%",
-                 height=height, object_fit="cover", border_radius="8px 8px 0 0"),
-        rx.box(height=height, background="linear-gradient(135deg,#0b1f4b,#1d4ed8)", border_radius="8px 8px 0 0",
-               aria_hidden="true"),
+        rx.image(src=event["image"], alt=trv("shop.event.image_alt", sport=event["sport"]), width="100%",
+                 height="auto", aspect_ratio="16 / 9", object_fit="cover", border_radius=radius,
+                 display="block"),
+        rx.box(width="100%", aspect_ratio="16 / 9", background="linear-gradient(135deg,#0b1f4b,#1d4ed8)",
+               border_radius=radius, aria_hidden="true"),
     )
 
 
@@ -63,7 +84,7 @@ def price_row(offer: Any, event: Any) -> rx.Component:
     seats = live_seats(event["key"], event["seats_left"])
     return rx.hstack(
         rx.text(type_label(offer["offer_type"]), weight="bold", as_="span"),
-        rx.text(tr("shop.persons", n=offer["persons"]), color=MUTED, size="2", as_="span"),
+        rx.text(trv("shop.persons", n=offer["persons"]), color=MUTED, size="2", as_="span"),
         rx.spacer(),
         rx.cond(
             seats >= offer["persons"].to(int),

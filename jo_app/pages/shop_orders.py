@@ -8,7 +8,7 @@ import reflex as rx
 
 from jo_app.components.layout import page_shell
 from jo_app.i18n import tr
-from jo_app.pages.shop_components import BLUE, MUTED, SR_ONLY_CSS, loc, type_label
+from jo_app.pages.shop_components import BLUE, MUTED, SR_ONLY_CSS, loc, trv, type_label
 from jo_app.state.orders import OrdersState
 
 
@@ -28,7 +28,7 @@ def _order_row(order: Any) -> rx.Component:
                 rx.link(order["reference"], href="/commandes/" + order["reference"].to(str), weight="bold",
                         custom_attrs={"data-testid": "order-link"}),
                 rx.text(loc(order, "created"), size="2", color=MUTED),
-                rx.text(tr("orders.packs", n=order["packs"], p=order["persons"]), size="2", color=MUTED),
+                rx.text(trv("orders.packs", n=order["packs"], p=order["persons"]), size="2", color=MUTED),
                 spacing="1", flex="1",
             ),
             rx.vstack(rx.text(loc(order, "total"), weight="bold"), _order_status(order["status"]),
@@ -59,7 +59,7 @@ def _ticket_status(ticket: Any) -> rx.Component:
     return rx.match(
         ticket["status"],
         ("valid", rx.badge(tr("tickets.status.valid"), color_scheme="green", size="3", high_contrast=True)),
-        ("used", rx.badge(tr("tickets.status.used", when=loc(ticket, "used_at"), gate=ticket["used_gate"]),
+        ("used", rx.badge(trv("tickets.status.used", when=loc(ticket, "used_at"), gate=ticket["used_gate"]),
                           color_scheme="gray", size="3", high_contrast=True)),
         rx.badge(tr("tickets.status.cancelled"), color_scheme="red", size="3", high_contrast=True),
     )
@@ -70,20 +70,21 @@ def ticket_card(ticket: Any) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.box(
-                rx.image(src=ticket["qr_url"], alt=tr("tickets.qr_alt", number=ticket["number"]),
-                         width="min(100%, 300px)", height="auto", min_width="240px",
+                rx.image(src=ticket["qr_url"], alt=trv("tickets.qr_alt", number=ticket["number"]),
+                         width="280px", max_width="100%", height="auto",
                          style={"image_rendering": "pixelated", "background": "white"},
                          custom_attrs={"data-testid": "ticket-qr"}),
                 opacity=rx.cond(ticket["status"] == "valid", "1", "0.35"),
+                flex="0 1 280px",
             ),
             rx.vstack(
                 rx.text(ticket["sport"], color=BLUE, weight="bold", size="2"),
                 rx.heading(ticket["event_title"], as_="h2", size="5"),
                 rx.text(loc(ticket, "date"), " · ", ticket["venue"], color=MUTED),
-                rx.text(type_label(ticket["offer_type"]), " — ", tr("tickets.admits", n=ticket["persons"]),
+                rx.text(type_label(ticket["offer_type"]), " — ", trv("tickets.admits", n=ticket["persons"]),
                         weight="bold", custom_attrs={"data-testid": "ticket-persons"}),
-                rx.text(tr("tickets.holder", name=ticket["holder_name"]), size="2"),
-                rx.text(tr("tickets.number", number=ticket["number"]), size="2", color=MUTED),
+                rx.text(trv("tickets.holder", name=ticket["holder_name"]), size="2"),
+                rx.text(trv("tickets.number", number=ticket["number"]), size="2", color=MUTED),
                 rx.box(_ticket_status(ticket), custom_attrs={"data-testid": "ticket-status"}),
                 rx.flex(
                     rx.link(rx.icon("download", size=16, aria_hidden="true"), tr("tickets.pdf"),
@@ -142,7 +143,7 @@ def order_page() -> rx.Component:
             rx.cond(
                 order.contains("reference"),
                 rx.vstack(
-                    rx.heading(tr("orders.detail_title", ref=order["reference"]), as_="h1", size="7",
+                    rx.heading(trv("orders.detail_title", ref=order["reference"]), as_="h1", size="7",
                                id="page-title"),
                     rx.text(order["reference"], id="order-reference", class_name="jo-sr-only",
                             custom_attrs={"data-testid": "order-reference"}),
@@ -158,7 +159,7 @@ def order_page() -> rx.Component:
                         rx.hstack(rx.text(tr("orders.total"), weight="bold"), rx.spacer(),
                                   rx.text(loc(order, "total"), weight="bold", id="order-total"), width="100%"),
                         rx.cond(order["card_last4"] != "",
-                                rx.text(tr("orders.paid_with", last4=order["card_last4"]), size="2", color=MUTED)),
+                                rx.text(trv("orders.paid_with", last4=order["card_last4"]), size="2", color=MUTED)),
                         width="100%",
                     ),
                     rx.heading(tr("orders.tickets"), as_="h2", size="5", margin_top="1rem"),

@@ -72,6 +72,15 @@ class Settings:
     outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
     # Rendered ticket files (QR PNG, PDF) cache
     cache_dir: Path = PROJECT_ROOT / "var" / "cache"
+    # Public API: access token lifetime, rate limits ("N/second|minute|hour", per client address AND per
+    # account/token, see jo_app.api.ratelimit), request body limit
+    api_access_token_seconds: int = 15 * 60
+    rate_limits_enabled: bool = True
+    rate_limit_login: str = "10/minute"
+    rate_limit_register: str = "5/minute"
+    rate_limit_orders: str = "30/minute"
+    rate_limit_scans: str = "1200/minute"
+    max_request_bytes: int = 1024 * 1024
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -118,6 +127,13 @@ def load_settings() -> Settings:
         mail_from=os.environ.get("MAIL_FROM", "JO E-Tickets <billets@jo-etickets.example>"),
         outbox_dir=Path(os.environ.get("OUTBOX_DIR") or PROJECT_ROOT / "var" / "outbox"),
         cache_dir=Path(os.environ.get("CACHE_DIR") or PROJECT_ROOT / "var" / "cache"),
+        api_access_token_seconds=_int("API_ACCESS_TOKEN_SECONDS", 15 * 60),
+        rate_limits_enabled=_bool("RATE_LIMITS_ENABLED", True),
+        rate_limit_login=os.environ.get("RATE_LIMIT_LOGIN") or "10/minute",
+        rate_limit_register=os.environ.get("RATE_LIMIT_REGISTER") or "5/minute",
+        rate_limit_orders=os.environ.get("RATE_LIMIT_ORDERS") or "30/minute",
+        rate_limit_scans=os.environ.get("RATE_LIMIT_SCANS") or "1200/minute",
+        max_request_bytes=_int("MAX_REQUEST_BYTES", 1024 * 1024),
     )
 
 

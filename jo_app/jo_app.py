@@ -4,6 +4,7 @@ import reflex as rx
 
 import jo_app.models  # noqa: F401  (registers the SQLModel tables)
 from jo_app.api.app import api
+from jo_app.api.security import security_middleware
 from jo_app.config import get_settings
 from jo_app.logging_setup import configure_logging
 from jo_app.pages import account_routes, shop_routes
@@ -13,7 +14,7 @@ from jo_app.state.home import HomeState
 configure_logging()  # JSON lines with the request id (LOG_FORMAT, LOG_LEVEL)
 get_settings().check_production_ready()
 
-app = rx.App(api_transformer=api)
+app = rx.App(api_transformer=[api, security_middleware])  # security headers and body limit around everything
 app.add_page(home, route="/", title="JO E-Tickets", on_load=HomeState.load)
 account_routes.register(app)
 shop_routes.register(app)

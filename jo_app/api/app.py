@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from jo_app.api import auth_routes, metrics, ticket_files
+from jo_app.api import auth_routes, docs, errors, metrics, spec_routes, ticket_files, v1
 from jo_app.api.request_id import RequestIdMiddleware
 
-api = FastAPI(title="JO E-Tickets API", docs_url=None, redoc_url=None, openapi_url=None)
+API_DESCRIPTION = (
+    "Public REST API of JO E-Tickets. Authenticate with `POST /api/v1/auth/token` and send "
+    "`Authorization: Bearer <access_token>` (15 minutes; renew with the refresh token). Errors always have the "
+    'shape `{"error": {"code": "...", "message": "..."}}` with a stable `code`. Sensitive endpoints are rate '
+    "limited (429 with Retry-After)."
+)
+api = FastAPI(title="JO E-Tickets API", version="1.0.0", description=API_DESCRIPTION, docs_url=None,
+              redoc_url=None, openapi_url=docs.OPENAPI_URL)
+errors.install(api)
+api.include_router(v1.router)
+api.include_router(spec_routes.router)
+api.include_router(docs.router)
+api.mount(docs.ASSETS, docs.assets, name="swagger-ui-assets")
 api.include_router(auth_routes.router)
 api.include_router(ticket_files.router)
 api.include_router(metrics.router)  # GET /metrics (Prometheus)

@@ -1,0 +1,78 @@
+"""Rate limits for the sensitive HTTP endpoints, with the `limits` library (moving window).
+
+Scopes and their settings (`jo_app.config`): login (token, refresh), register, orders (checkout), scans. Each
+request is counted once per client address AND once per identity (e-mail, account, token hash): either limit
+refuses with 429 `rate_limited` and a `Retry-After` header (seconds).
+
+Storage: `memory://` (this process) by default; Redis when `REDIS_URL` is set, so every worker shares the counters.
+If Redis is unreachable the request is allowed and the failure logged (rate limiting must not take the shop down).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from jo_app.api.errors import ApiError
+from jo_app.config import get_settings
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("login", "register", "orders", "scans")
+_lock = threading.Lock()
+_state: dict[str, tuple[Storage, MovingWindowRateLimiter]] = {}
+
+
+def _limiter() -> tuple[Storage, MovingWindowRateLimiter]:
+    uri = get_settings().redis_url or "memory://"
+    with _lock:
+        if uri not in _state:
+            storage = storage_from_string(uri)
+            _state[uri] = (storage, MovingWindowRateLimiter(storage))
+        return _state[uri]
+
+
+def reset() -> None:
+    """Forget every counter (tests)."""
+    with _lock:
+        for storage, _ in _state.values():
+            storage.reset()
+
+
+def limit_for(scope: str) -> RateLimitItem:
+    return parse(getattr(get_settings(), f"rate_limit_{scope}"))
+
+
+def identity(value: str | int | None) -> str:
+    """A fixed-length, non-reversible key for an e-mail address or token (never stored in clear)."""
+    return hashlib.sha256(str(value).strip().lower().encode()).hexdigest()[:32]
+
+
+def enforce(scope: str, client_ip: str | None, *identities: str | int | None) -> None:
+    """Count one request of `scope` for the client address and each identity; 429 when over the limit."""
+    settings = get_settings()
+    if not settings.rate_limits_enabled:
+        return
+    item = limit_for(scope)
+    keys = [f"ip:{client_ip or 'unknown'}"] + [f"id:{identity(i)}" for i in identities if i not in (None, "")]
+    try:
+        _storage, limiter = _limiter()
+        refused = [key for key in keys if not limiter.hit(item, "jo", scope, key)]
+        if not refused:
+            return
+        reset_at = max(limiter.get_window_stats(item, "jo", scope, key).reset_time for key in refused)
+    except ApiError:
+        raise
+    except Exception:
+        log.exception("rate limit storage unavailable (scope %s)", scope)
+        return
+    retry_after = max(1, math.ceil(reset_at - time.time()))
+    raise ApiError(429, "rate_limited", f"Too many requests. Try again in {retry_after} seconds.",
+                   headers={"Retry-After": str(retry_after)})

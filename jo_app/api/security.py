@@ -1,0 +1,129 @@
+"""ASGI middleware wrapping the whole app (Reflex pages, /_event, FastAPI routes): security headers and a request
+body size limit. Websocket scopes pass through untouched.
+
+Headers (added when the response does not set them itself):
+- Content-Security-Policy as strict as Reflex allows (its prerendered pages need inline scripts and eval; the
+  websocket needs ws:/wss:; the gate's camera decoder needs blob: workers and media);
+- Strict-Transport-Security in production only; X-Content-Type-Options, X-Frame-Options, Referrer-Policy;
+- Permissions-Policy: no camera anywhere but the gate page (/controle), no microphone, geolocation or payment.
+Body limit: a declared Content-Length over `max_request_bytes` gets 413 at once; a chunked body is read up to
+the limit before the app sees it (then replayed). Reflex's own upload route is exempt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from jo_app.config import get_settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self' ws: wss:",
+    "media-src 'self' blob:",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+])
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+GATE_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+GATE_PREFIX = "/controle"
+EXEMPT_BODY_LIMIT = ("/_upload",)
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def security_headers(path: str, *, production: bool) -> list[tuple[bytes, bytes]]:
+    gate = path == GATE_PREFIX or path.startswith(GATE_PREFIX + "/")
+    headers = [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"permissions-policy", (GATE_PERMISSIONS if gate else PERMISSIONS).encode()),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    if production:
+        headers.append((b"strict-transport-security", HSTS.encode()))
+    return headers
+
+
+async def _send_413(send: Send, limit: int, extra: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps({"error": {"code": "payload_too_large",
+                                 "message": f"The request body exceeds {limit} bytes."}}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"), *extra]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def security_middleware(app: ASGIApp) -> ASGIApp:
+    """Wrap `app` (usable directly in `rx.App(api_transformer=[api, security_middleware])`)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        settings = get_settings()
+        path = scope.get("path", "")
+        extra = security_headers(path, production=settings.is_production)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (name, value) for name, value in extra if name not in present]
+            await send(message)
+
+        limit = settings.max_request_bytes
+        if path.startswith(EXEMPT_BODY_LIMIT):
+            await app(scope, receive, send_with_headers)
+            return
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                await _send_413(send, limit, extra)
+                return
+            await app(scope, receive, send_with_headers)
+            return
+        if b"chunked" not in headers.get(b"transfer-encoding", b"").lower():
+            await app(scope, receive, send_with_headers)
+            return
+        # Chunked body: read it up to the limit, then hand it to the app.
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > limit:
+                await _send_413(send, limit, extra)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await app(scope, replay, send_with_headers)
+
+    return middleware

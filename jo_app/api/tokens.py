@@ -1,0 +1,82 @@
+"""API access tokens: short-lived HS256 JWTs bound to a revocable server-side session.
+
+- Signing key: a sub-key of SECRET_KEY dedicated to API tokens (HMAC domain separation), never SECRET_KEY itself.
+- Claims: `sub` (user id), `sid` (the `user_sessions` row the token belongs to), `role` (informative only: the role
+  is re-read from the database on every request), `jti`, `iat`, `exp`, `iss`, `aud`, `typ="access"`.
+- Decoding refuses any header `alg` other than HS256 BEFORE verification (no `none`, no HS512, no RS256/ES256 key
+  confusion), then verifies signature, expiry (no leeway), issuer and audience.
+- Refresh token: the opaque random token of the server-side session (`services.sessions`), stored hashed;
+  revoking the session kills the refresh token and, at their next request, every access token carrying its `sid`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from jo_app.config import get_settings
+
+ALGORITHM = "HS256"
+ISSUER = "jo-etickets"
+AUDIENCE = "jo-etickets-api"
+
+
+class TokenError(Exception):
+    """The token is malformed, forged, expired or of the wrong kind (the message is for logs only)."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_id: int
+    role: str
+    jti: str
+
+
+def signing_key() -> bytes:
+    secret = get_settings().secret_key.encode()
+    return hmac.new(secret, b"jo-etickets/api-access-token", hashlib.sha256).digest()
+
+
+def issue_access_token(user_id: int, session_id: int, role: str) -> tuple[str, int]:
+    """(token, lifetime in seconds)."""
+    ttl = get_settings().api_access_token_seconds
+    now = int(time.time())  # PyJWT checks `exp` against the same clock
+    claims = {"sub": str(user_id), "sid": session_id, "role": role, "jti": secrets.token_urlsafe(12),
+              "iat": now, "exp": now + ttl, "iss": ISSUER, "aud": AUDIENCE, "typ": "access"}
+    return jwt.encode(claims, signing_key(), algorithm=ALGORITHM), ttl
+
+
+def decode_access_token(token: str) -> AccessClaims:
+    """Verified claims, or TokenError."""
+    if not token or len(token) > 4096:
+        raise TokenError("missing or oversized token")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise TokenError(f"malformed header: {exc}") from None
+    if header.get("alg") != ALGORITHM:
+        raise TokenError(f"algorithm {header.get('alg')!r} refused")
+    try:
+        claims = jwt.decode(
+            token, signing_key(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "sid", "jti", "iss", "aud"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenError(f"invalid token: {exc.__class__.__name__}") from None
+    if claims.get("typ") != "access":
+        raise TokenError("not an access token")
+    try:
+        user_id = int(claims["sub"])
+        session_id = claims["sid"]
+        if isinstance(session_id, bool) or not isinstance(session_id, int):
+            raise ValueError("sid")
+    except (TypeError, ValueError):
+        raise TokenError("bad subject or session claim") from None
+    return AccessClaims(user_id=user_id, session_id=session_id, role=str(claims.get("role", "")),
+                        jti=str(claims["jti"]))

@@ -23,9 +23,9 @@ def login_page() -> rx.Component:
                     # instead of being stored on the server.
                     rx.box(
                         text_field("email", "field.email", error=LoginState.errors["email"], type="email",
-                                   autocomplete="username", default_value=LoginState.email),
+                                   autocomplete="username", default_value=LoginState.email, field_id="email"),
                         text_field("password", "field.password", error=LoginState.errors["password"],
-                                   type="password", autocomplete="current-password"),
+                                   type="password", autocomplete="current-password", field_id="password"),
                         display=rx.cond(totp_step, "none", "block"),
                         width="100%",
                     ),
@@ -35,7 +35,7 @@ def login_page() -> rx.Component:
                             rx.heading(tr("login.totp_title"), as_="h2", size="4", margin_bottom="0.5rem"),
                             text_field("code", "field.totp", error=LoginState.errors["code"],
                                        autocomplete="one-time-code", input_mode="text", auto_focus=True,
-                                       max_length=20),
+                                       max_length=20, field_id="totp-code"),
                             width="100%",
                         ),
                     ),

@@ -204,7 +204,8 @@ def _pack(offer: Any) -> rx.Component:
             rx.cond(
                 (CartState.added_offer_id == offer["id"].to(int)) & (CartState.error_code == ""),
                 rx.hstack(rx.text(tr("shop.event.added"), color="#166534", role="status"),
-                          rx.link(tr("shop.event.go_cart"), href="/panier", id="go-cart"), spacing="2"),
+                          rx.link(tr("shop.event.go_cart"), href="/panier", id="go-cart"), spacing="2",
+                          id="added-" + offer_id),
             ),
             rx.cond(
                 (CartState.error_offer_id == offer["id"].to(int)) & (CartState.error_code != ""),

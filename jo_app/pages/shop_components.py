@@ -41,7 +41,9 @@ def loc(row: Any, name: str) -> rx.Var:
 
 def live_seats(key: rx.Var, fallback: rx.Var) -> rx.Var:
     """Seats left of an event from the shared live stock (`key` = event id as str), else the loaded figure."""
-    return StockState.seats_left.get(key.to(str), fallback).to(int)
+    key = key.to(str)
+    # Not `.get(key, fallback)`: it compiles to a truthiness test, and 0 seats left must not fall back.
+    return rx.cond(StockState.seats_left.contains(key), StockState.seats_left[key], fallback).to(int)
 
 
 def type_label(offer_type: rx.Var) -> rx.Component:
@@ -63,7 +65,7 @@ def seats_badge(event: Any) -> rx.Component:
         rx.badge(
             rx.text("0", as_="span", id="seats-left-" + event["key"].to(str), class_name="jo-sr-only"),
             tr("shop.sold_out"), color_scheme="red", variant="solid", size="2", high_contrast=True,
-            custom_attrs={"data-testid": "sold-out"},
+            id="sold-out-" + event["key"].to(str), custom_attrs={"data-testid": "sold-out"},
         ),
     )
 

@@ -1,0 +1,138 @@
+"""Catalogue, cart, orders and tickets through the API, including IDOR (someone else's order/ticket/PDF -> 404)."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import zxingcpp
+from PIL import Image
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from jo_app.models import Event, Order, Ticket
+from jo_app.services import catalog
+from tests.api.conftest import CARD, assert_error, bearer, buy
+
+
+def test_catalogue_lists_filters_and_details(client, world) -> None:
+    events = client.get("/api/v1/events").json()
+    assert [e["id"] for e in events] == [world.event_id, world.other_event_id]
+    assert {o["offer_type"] for o in events[0]["offers"]} == {"solo", "duo", "family"}
+    assert events[0]["starts_at"].endswith("+00:00")
+    assert [e["id"] for e in client.get("/api/v1/events", params={"q": "demi"}).json()] == [world.other_event_id]
+    family = client.get("/api/v1/events", params={"type": "familiale"}).json()
+    assert all([o["offer_type"] for o in e["offers"]] == ["family"] for e in family) and len(family) == 2
+    assert client.get(f"/api/v1/events/{world.event_id}").json()["title"] == "Finale 100 m"
+    assert_error(client.get("/api/v1/events/999999"), 404, "event_not_found")
+    assert_error(client.get("/api/v1/events/abc"), 422, "invalid_request")
+    offer = client.get(f"/api/v1/offers/{world.offers['duo']}").json()
+    assert offer["persons"] == 2 and offer["price_cents"] == 9000
+    assert len(client.get("/api/v1/offers", params={"event_id": world.event_id, "type": "solo"}).json()) == 1
+
+    spec = client.get("/offers/api/offers", params={"type": "familiale"})
+    assert spec.status_code == 200 and {o["offer_type"] for o in spec.json()} == {"family"} and len(spec.json()) == 2
+    assert len(client.get("/offers/api/offers").json()) == 6
+    assert_error(client.get("/offers/api/offers", params={"type": "vip"}), 422)
+
+    with Session(world.engine) as session:
+        catalog.set_event_published(session, None, world.other_event_id, False)
+    assert_error(client.get(f"/api/v1/events/{world.other_event_id}"), 404)
+    assert len(client.get("/offers/api/offers").json()) == 3
+
+
+def test_cart_read_add_set_remove(client, world) -> None:
+    headers = bearer(client, world.visitor)
+    assert client.get("/api/v1/cart", headers=headers).json()["lines"] == []
+    cart = client.post("/api/v1/cart/items", headers=headers, json={"offer_id": world.offers["duo"], "quantity": 2})
+    assert cart.status_code == 200 and cart.json()["count"] == 2 and cart.json()["total_cents"] == 18000
+    assert client.get("/cart/api/count", headers=headers).json() == {"count": 2}
+    cart = client.put(f"/api/v1/cart/items/{world.offers['duo']}", headers=headers, json={"quantity": 3}).json()
+    assert cart["count"] == 3
+    assert_error(client.post("/api/v1/cart/items", headers=headers,
+                             json={"offer_id": world.offers["solo"], "quantity": 4}), 422, "limit_exceeded")
+    assert_error(client.post("/api/v1/cart/items", headers=headers, json={"offer_id": 999999}), 404)
+    assert_error(client.post("/api/v1/cart/items", headers=headers,
+                             json={"offer_id": world.offers["solo"], "quantity": -1}), 422, "invalid_request")
+    cart = client.delete(f"/api/v1/cart/items/{world.offers['duo']}", headers=headers).json()
+    assert cart["count"] == 0
+    assert_error(client.get("/api/v1/cart"), 401)
+
+
+def test_order_from_cart_is_idempotent_and_needs_a_key(client, world) -> None:
+    headers = bearer(client, world.visitor)
+    client.post("/api/v1/cart/items", headers=headers, json={"offer_id": world.offers["family"], "quantity": 1})
+    assert_error(client.post("/api/v1/orders", headers=headers, json={"card": CARD}), 422, "invalid_request")
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    first = client.post("/api/v1/orders", headers={**headers, **key}, json={"card": CARD, "send_confirmation": False})
+    assert first.status_code == 201 and first.json()["created"] is True and len(first.json()["ticket_ids"]) == 1
+    again = client.post("/api/v1/orders", headers={**headers, **key}, json={"card": CARD})
+    assert again.status_code == 200 and again.json()["created"] is False
+    assert again.json()["reference"] == first.json()["reference"]
+    assert client.get("/cart/api/count", headers=headers).json() == {"count": 0}
+    assert_error(client.post("/api/v1/orders", headers={**headers, "Idempotency-Key": "k2"}, json={"card": CARD}),
+                 422, "empty_cart")
+    declined = {**CARD, "number": "4000 0000 0000 0002"}
+    client.post("/api/v1/cart/items", headers=headers, json={"offer_id": world.offers["solo"], "quantity": 1})
+    assert_error(client.post("/api/v1/orders", headers={**headers, "Idempotency-Key": "k3"},
+                             json={"card": declined}), 402, "card_declined")
+    with Session(world.engine) as session:
+        assert session.exec(select(func.count()).select_from(Order)).one() == 1
+        assert session.get(Event, world.event_id).seats_sold == 4
+
+
+def test_order_from_items_leaves_the_cart_alone_and_never_oversells(client, world) -> None:
+    headers = bearer(client, world.visitor)
+    client.post("/api/v1/cart/items", headers=headers, json={"offer_id": world.offers["solo"], "quantity": 2})
+    order = buy(client, headers, world.offers["duo"], 3)
+    assert order["total_cents"] == 27000 and len(order["ticket_ids"]) == 3
+    cart = client.get("/api/v1/cart", headers=headers).json()
+    assert [(line["offer_id"], line["quantity"]) for line in cart["lines"]] == [(world.offers["solo"], 2)]
+    with Session(world.engine) as session:
+        event = session.get(Event, world.event_id)
+        event.capacity = event.seats_sold + 3
+        session.add(event)
+        session.commit()
+    other = bearer(client, world.other)
+    refused = client.post("/api/v1/orders", headers={**other, "Idempotency-Key": "x"},
+                          json={"card": CARD, "items": [{"offer_id": world.offers["family"], "quantity": 1}]})
+    assert refused.status_code in (409, 422) and refused.json()["error"]["code"] in ("sold_out", "not_enough_seats")
+    assert_error(client.post("/api/v1/orders", headers={**other, "Idempotency-Key": "y"},
+                             json={"card": CARD, "items": [{"offer_id": 424242, "quantity": 1}]}), 404)
+    with Session(world.engine) as session:
+        event = session.get(Event, world.event_id)
+        assert event.seats_sold == 6 <= event.capacity
+        assert client.get("/cart/api/count", headers=other).json() == {"count": 0}
+
+
+def test_orders_and_tickets_are_private(client, world) -> None:
+    mine, theirs = bearer(client, world.visitor), bearer(client, world.other)
+    order = buy(client, mine, world.offers["duo"], 1)
+    ticket_id = order["ticket_ids"][0]
+    listed = client.get("/api/v1/orders", headers=mine).json()
+    assert [o["reference"] for o in listed] == [order["reference"]]
+    detail = client.get(f"/api/v1/orders/{order['reference']}", headers=mine).json()
+    assert detail["tickets"][0]["id"] == ticket_id and detail["summary"]["persons"] == 2
+    tickets = client.get("/api/v1/tickets", headers=mine).json()
+    assert [t["id"] for t in tickets] == [ticket_id] and tickets[0]["status"] == "valid"
+
+    png = client.get(f"/api/v1/tickets/{ticket_id}/qr.png", headers=mine)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert "no-store" in png.headers["cache-control"]
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    with Session(world.engine) as session:
+        assert decoded and decoded[0].text == session.get(Ticket, ticket_id).qr_payload
+    pdf = client.get(f"/api/v1/tickets/{ticket_id}/ticket.pdf", headers=mine)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    # Another visitor: everything is "not found", exactly like an id that does not exist.
+    assert client.get("/api/v1/orders", headers=theirs).json() == []
+    assert client.get("/api/v1/tickets", headers=theirs).json() == []
+    for path in (f"/api/v1/orders/{order['reference']}", f"/api/v1/tickets/{ticket_id}",
+                 f"/api/v1/tickets/{ticket_id}/qr.png", f"/api/v1/tickets/{ticket_id}/ticket.pdf",
+                 "/api/v1/tickets/999999/ticket.pdf"):
+        response = client.get(path, headers=theirs)
+        assert_error(response, 404)
+        assert b"%PDF" not in response.content and b"PNG" not in response.content
+    for path in (f"/api/v1/orders/{order['reference']}", f"/api/v1/tickets/{ticket_id}/ticket.pdf"):
+        assert_error(client.get(path), 401)

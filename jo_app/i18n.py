@@ -18,6 +18,7 @@ from typing import Any
 
 import reflex as rx
 
+from jo_app.i18n_gate import GATE
 from jo_app.i18n_legal import LEGAL
 from jo_app.i18n_shop import SHOP
 
@@ -264,7 +265,7 @@ _BASE: dict[str, dict[str, str]] = {
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {}
-for _part in (_BASE, LEGAL, SHOP):
+for _part in (_BASE, LEGAL, SHOP, GATE):
     _clash = CATALOGUE.keys() & _part.keys()
     if _clash:
         raise RuntimeError(f"Duplicate i18n keys: {sorted(_clash)}")

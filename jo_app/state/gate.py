@@ -1,0 +1,339 @@
+"""The employee gate page: camera / keyboard-wedge / manual scans, verdict overlay, recent scans, live counters.
+
+Security: every public handler of `GateState` starts with `require_user(Role.EMPLOYEE, Role.ADMIN)` (session cookie
+and role re-read from the database) and uses the database user id; the service re-checks the role again. Nothing
+private is loaded before that check, so a visitor's or an anonymous client's state stays empty.
+
+Live counters: `GateLiveState` is an `rx.SharedState` linked (by `GateState.configure`, after the role check) to the
+token `gateev<event id>`. Every scan re-reads the event's figures and writes them into the linked state, which
+Reflex pushes at once to every other device controlling the same event. `GateLiveState` has no public handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
+
+from jo_app.db import session_scope
+from jo_app.i18n import LangState, text
+from jo_app.models import Role, ScanVerdict
+from jo_app.services import gate as gate_service
+from jo_app.services import gate_events
+from jo_app.services.errors import DomainError
+from jo_app.services.gate import ScanResult
+from jo_app.services.sessions import SessionInfo
+from jo_app.state.auth import AuthState
+from jo_app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+STAFF = (Role.EMPLOYEE, Role.ADMIN)
+DEBOUNCE_SECONDS = 3.0
+RECENT_MAX = 10
+VERDICT_SECONDS = 1.8
+MAX_PAYLOAD = 2000
+
+
+def live_token(event_id: int) -> str:
+    """Shared-state token of one event's counters (shared tokens cannot contain "_")."""
+    return f"gateev{int(event_id)}"
+
+
+# --- blocking helpers (run in a thread) ---------------------------------------------------------------------
+
+def _events() -> list[dict[str, str]]:
+    with session_scope() as session:
+        return [{"id": str(e.id), "label": f"{e.starts_local} — {e.title} ({e.venue})",
+                 "open": "1" if e.gates_open else ""}
+                for e in gate_events.controllable_events(session)]
+
+
+def _event_title(event_id: int) -> str | None:
+    with session_scope() as session:
+        return gate_events.event_title(session, event_id)
+
+
+def _validate(payload: str, employee_id: int, gate: str, event_id: int) -> ScanResult:
+    with session_scope() as session:
+        return gate_service.validate_scan(session, payload, employee_id=employee_id, gate=gate, event_id=event_id)
+
+
+def read_counts(event_id: int) -> dict[str, int]:
+    with session_scope() as session:
+        return gate_service.admission_counts(session, event_id)
+
+
+# --- verdict texts -------------------------------------------------------------------------------------------
+
+def verdict_view(result: ScanResult, lang: str) -> dict[str, str]:
+    """What the overlay and the recent list show, in `lang` (all values strings)."""
+    kind = result.verdict.value
+    detail = ""
+    if result.verdict == ScanVerdict.VALID:
+        detail = text("gate.admit_persons", lang, count=result.persons or 1)
+    elif result.verdict == ScanVerdict.ALREADY_USED:
+        when = gate_events.local_time(result.used_at, "%d/%m/%Y %H:%M:%S") if result.used_at else "?"
+        detail = text("gate.used_when", lang, when=when, gate=result.used_gate or "?")
+    elif result.verdict == ScanVerdict.INVALID:
+        detail = text("gate.r.superseded" if result.reason == "superseded" else "gate.r.invalid", lang)
+    elif result.verdict == ScanVerdict.UNKNOWN_TICKET:
+        detail = text("gate.r.unknown_ticket", lang)
+    elif result.verdict == ScanVerdict.CANCELLED:
+        detail = text("gate.r.cancelled", lang)
+    elif result.verdict == ScanVerdict.WRONG_DAY:
+        detail = text("gate.r.wrong_day", lang, detail=result.message)
+    elif result.verdict == ScanVerdict.WRONG_EVENT:
+        detail = text("gate.r.wrong_event", lang, title=result.event_title or "?")
+    return {
+        "kind": kind,
+        "title": text(f"gate.v.{kind}", lang),
+        "detail": detail,
+        "persons": str(result.persons or ""),
+        "ticket": result.ticket_number or "",
+        "event": result.event_title or "",
+        "holder": result.holder_name or "",
+        "used_at": gate_events.local_time(result.used_at, "%H:%M:%S") if result.used_at else "",
+        "used_gate": result.used_gate or "",
+    }
+
+
+# Sound (WebAudio beep) and vibration per verdict; a tiny inline script, no JS file.
+_FEEDBACK = {
+    "VALID": ([880], [120]),
+    "ALREADY_USED": ([440, 440], [200, 100, 200]),
+}
+_FEEDBACK_DEFAULT = ([220, 180, 220], [400, 100, 400])
+
+
+_FEEDBACK_JS = (
+    "(() => { try { if (navigator.vibrate) navigator.vibrate(PATTERN); } catch (e) {}"
+    " try { const C = window.AudioContext || window.webkitAudioContext; if (!C) return;"
+    " const ctx = window.__joGateAudio || (window.__joGateAudio = new C());"
+    " if (ctx.state === 'suspended') ctx.resume();"
+    " let t = ctx.currentTime; for (const f of TONES) { const o = ctx.createOscillator(); const g = ctx.createGain();"
+    " o.type = 'square'; o.frequency.value = f; g.gain.value = 0.15; o.connect(g); g.connect(ctx.destination);"
+    " o.start(t); o.stop(t + 0.15); t += 0.2; } } catch (e) {} })()"
+)
+
+
+def feedback_script(kind: str) -> str:
+    """A beep (WebAudio) and a vibration pattern for a verdict kind; silently skipped where unsupported."""
+    tones, pattern = _FEEDBACK.get(kind, _FEEDBACK_DEFAULT)
+    return _FEEDBACK_JS.replace("PATTERN", str(pattern)).replace("TONES", str(tones))
+
+
+# --- states --------------------------------------------------------------------------------------------------
+
+class GateLiveState(rx.SharedState):
+    """Admission counters of one event, shared by every device linked to `gateev<id>` (no public handler)."""
+
+    live_event_id: int = 0
+    admitted_persons: int = 0
+    admitted_tickets: int = 0
+    sold_persons: int = 0
+
+    def _apply(self, event_id: int, counts: dict[str, int]) -> None:
+        values = {"live_event_id": int(event_id), "admitted_persons": counts["admitted_persons"],
+                  "admitted_tickets": counts["admitted_tickets"], "sold_persons": counts["sold_persons"]}
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
+
+class GateState(AuthState):
+    """One employee device at one gate."""
+
+    allowed: bool = False  # display only: the role is re-checked by every handler
+    checked: bool = False
+    events: list[dict[str, str]] = []
+    gate_name: str = ""
+    event_id: int = 0
+    event_label: str = ""
+    configured: bool = False
+    setup_error: str = ""
+    notice: str = ""
+    camera_on: bool = True
+    camera_error: str = ""
+    verdict: dict[str, str] = {}
+    verdict_visible: bool = False
+    verdict_seq: int = 0
+    recent: list[dict[str, str]] = []
+
+    _last_seen: dict[str, float] = {}
+
+    async def _staff(self):
+        info = await self.require_user(*STAFF)
+        if info is None:
+            self._deny()
+        return info
+
+    def _deny(self) -> None:
+        self.allowed = False
+        self.checked = True
+        self.configured = False
+        self.events = []
+        self.recent = []
+        self.verdict = {}
+        self.verdict_visible = False
+
+    async def _lang(self) -> str:
+        return (await self.get_state(LangState)).current_lang
+
+    @rx.event
+    async def on_load(self):
+        """Check the role; load the sessions the gate can control."""
+        info = await self._staff()
+        if info is None:
+            return
+        self.allowed = True
+        self.checked = True
+        self.events = await asyncio.to_thread(_events)
+        if self.configured and self.event_id:
+            await self._link(self.event_id)
+
+    @rx.event
+    async def configure(self, form: dict[str, Any]):
+        """Choose the gate name and the session (the form's `gate` and `event_id` fields)."""
+        if await self._staff() is None:
+            return
+        lang = await self._lang()
+        gate = str(form.get("gate", "") or "").strip()
+        if not 1 <= len(gate) <= gate_service.GATE_MAX_LENGTH:
+            self.setup_error = text("gate.err_gate", lang)
+            return
+        try:
+            event_id = int(str(form.get("event_id", "") or "0"))
+        except ValueError:
+            event_id = 0
+        title = await asyncio.to_thread(_event_title, event_id) if event_id > 0 else None
+        if title is None:
+            self.setup_error = text("gate.err_event", lang)
+            return
+        label = next((e["label"] for e in self.events if e["id"] == str(event_id)), title)
+        self.gate_name, self.event_id, self.event_label = gate, event_id, label
+        self.setup_error = ""
+        self.notice = ""
+        self.configured = True
+        self.camera_on = True
+        self._last_seen = {}
+        await self._link(event_id)
+
+    @rx.event
+    async def reconfigure(self):
+        """Back to the gate / session choice."""
+        if await self._staff() is None:
+            return
+        self.configured = False
+        self.events = await asyncio.to_thread(_events)
+
+    async def _link(self, event_id: int) -> None:
+        live = await self.get_state(GateLiveState)
+        live = await live._link_to(live_token(event_id))
+        counts = await asyncio.to_thread(read_counts, event_id)
+        live._apply(event_id, counts)
+
+    @rx.event
+    async def scan(self, codes: list[str]):
+        """Codes decoded by the camera. The same code seen again within DEBOUNCE_SECONDS is ignored."""
+        info = await self._staff()
+        if info is None or not isinstance(codes, list):
+            return
+        payload = next((c.strip() for c in codes if isinstance(c, str) and c.strip()), "")
+        if not payload:
+            return
+        now = time.monotonic()
+        last = self._last_seen.get(payload)
+        seen = {p: t for p, t in self._last_seen.items() if now - t < DEBOUNCE_SECONDS}
+        seen[payload] = now
+        self._last_seen = dict(list(seen.items())[-20:])
+        if last is not None and now - last < DEBOUNCE_SECONDS:
+            return
+        return await self._check(info, payload)
+
+    @rx.event
+    async def submit_manual(self, form: dict[str, Any]):
+        """A code typed by hand or by a keyboard-wedge barcode reader (then Enter)."""
+        info = await self._staff()
+        payload = str(form.get("code", "") or "").strip()
+        if info is None or not payload:
+            return
+        return await self._check(info, payload)
+
+    async def _check(self, info: SessionInfo, payload: str):
+        """Validate through the service (the role was checked by the caller) and show the verdict."""
+        lang = await self._lang()
+        if not self.configured or not self.gate_name or not self.event_id:
+            self.notice = text("gate.err_setup", lang)
+            return
+        try:
+            result = await asyncio.to_thread(_validate, payload[:MAX_PAYLOAD], info.user_id, self.gate_name,
+                                             self.event_id)
+        except DomainError as exc:
+            log.warning("gate scan refused: %s", exc)
+            self.notice = text("gate.err_busy", lang)
+            return
+        self.notice = ""
+        view = verdict_view(result, lang)
+        self.verdict = view
+        self.verdict_visible = True
+        self.verdict_seq += 1
+        entry = {"seq": str(self.verdict_seq), "time": gate_events.local_time(utcnow(), "%H:%M:%S"),
+                 "kind": view["kind"], "title": view["title"], "ticket": view["ticket"], "persons": view["persons"]}
+        self.recent = [entry, *self.recent][:RECENT_MAX]
+        if result.admitted:
+            counts = await asyncio.to_thread(read_counts, self.event_id)
+            live = await self.get_state(GateLiveState)
+            live._apply(self.event_id, counts)
+        return [rx.call_script(feedback_script(view["kind"])), GateState.hide_verdict(self.verdict_seq)]
+
+    @rx.event(background=True)
+    async def hide_verdict(self, seq: int):
+        """Close the overlay after VERDICT_SECONDS unless a newer verdict replaced it."""
+        await asyncio.sleep(VERDICT_SECONDS)
+        async with self:
+            if await self.require_user(*STAFF) is None:
+                self._deny()
+                return
+            if self.verdict_seq == seq and self.verdict_visible:
+                self.verdict_visible = False
+
+    @rx.event
+    async def dismiss(self):
+        """Close the overlay now (tap)."""
+        if await self._staff() is None:
+            return
+        self.verdict_visible = False
+
+    @rx.event
+    async def toggle_camera(self):
+        if await self._staff() is None:
+            return
+        self.camera_on = not self.camera_on
+        self.camera_error = ""
+
+    @rx.event
+    async def camera_failed(self, kind: str):
+        """The scanner could not start the camera (permission, no device...): manual entry stays available."""
+        if await self._staff() is None:
+            return
+        self.camera_error = text("gate.camera_error", await self._lang(), kind=str(kind)[:40])
+
+
+async def publish_admissions(app: rx.App | None, event_id: int) -> None:
+    """Push an event's admission figures to every gate device linked to it (call outside any state lock, e.g.
+    after an admin cancellation). Never raises."""
+    try:
+        from jo_app.state.stock import _current_app
+
+        counts = await asyncio.to_thread(read_counts, event_id)
+        app = app or _current_app()
+        async with app.modify_state(BaseStateToken(ident=live_token(event_id), cls=GateLiveState)) as root:
+            live = await root.get_state(GateLiveState)
+            live._apply(event_id, counts)
+    except Exception:  # best effort: devices re-read the figures on their next scan or page load
+        log.exception("could not publish admissions for event %s", event_id)

@@ -18,6 +18,7 @@ from typing import Any
 
 import reflex as rx
 
+from jo_app.i18n_admin import ADMIN
 from jo_app.i18n_gate import GATE
 from jo_app.i18n_legal import LEGAL
 from jo_app.i18n_shop import SHOP
@@ -265,7 +266,7 @@ _BASE: dict[str, dict[str, str]] = {
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {}
-for _part in (_BASE, LEGAL, SHOP, GATE):
+for _part in (_BASE, LEGAL, SHOP, GATE, ADMIN):
     _clash = CATALOGUE.keys() & _part.keys()
     if _clash:
         raise RuntimeError(f"Duplicate i18n keys: {sorted(_clash)}")

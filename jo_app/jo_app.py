@@ -7,7 +7,7 @@ from jo_app.api.app import api
 from jo_app.api.security import security_middleware
 from jo_app.config import get_settings
 from jo_app.logging_setup import configure_logging
-from jo_app.pages import account_routes, gate_routes, shop_routes
+from jo_app.pages import account_routes, admin_routes, gate_routes, shop_routes
 from jo_app.pages.home import home
 from jo_app.state.home import HomeState
 
@@ -19,3 +19,4 @@ app.add_page(home, route="/", title="JO E-Tickets", on_load=HomeState.load)
 account_routes.register(app)
 shop_routes.register(app)
 gate_routes.register(app)
+admin_routes.register(app)

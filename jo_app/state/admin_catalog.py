@@ -1,0 +1,386 @@
+"""Admin events and offers: list, create, edit, publish / unpublish, delete (refused once sold), image upload.
+
+Forms are uncontrolled inputs read on submit; `event_form_key` / `offer_form_key` change whenever another
+record is loaded so the inputs remount with their new default values. Images are uploaded first (checked and
+cleaned by `services.images`) and kept in a server-side var until the form is saved. After every change the
+open visitor catalogues are updated (`publish_catalogue`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import reflex as rx
+
+from jo_app.db import session_scope
+from jo_app.services import catalog, images
+from jo_app.services.catalog import EventInput, OfferInput
+from jo_app.services.errors import DomainError, ValidationError
+from jo_app.state.admin_common import AdminState, as_int, clean, error_key, field_errors
+from jo_app.state.admin_live import publish_catalogue
+from jo_app.state.shop_format import PARIS, image_src, labels, paris
+
+UPLOAD_URL_PREFIX = "/_upload/"
+EVENT_FIELDS = {"title", "sport", "venue", "city", "starts_at", "capacity", "description", "image"}
+OFFER_FIELDS = {"title", "offer_type", "price_cents", "description", "image"}
+EMPTY_EVENT = {"title": "", "sport": "", "venue": "", "city": "Paris", "starts_at": "", "capacity": "",
+               "description": "", "is_published": True}
+EMPTY_OFFER = {"title": "", "offer_type": "solo", "price": "", "description": "", "is_published": True}
+
+
+def parse_local_datetime(value: Any) -> datetime | None:
+    """"YYYY-MM-DDTHH:MM" (Paris time, as a datetime-local input sends it) -> aware datetime, else None."""
+    text = clean(value, 40)
+    try:
+        moment = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
+
+
+def parse_price_cents(value: Any) -> int | None:
+    """"45", "45.5", "45,50" euros -> cents (None when not a price with at most 2 decimals)."""
+    text = clean(value, 20).replace(" ", "").replace("\u00a0", "").replace("€", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        return None
+    return int(amount * 100)
+
+
+def _image_value(url: str) -> str | None:
+    return url or None
+
+
+def _event_rows() -> list[dict[str, Any]]:
+    with session_scope() as session:
+        cards = catalog.list_events(session, include_unpublished=True)
+    return [{"id": c.id, "title": c.title, "sport": c.sport, "venue": c.venue, "capacity": c.capacity,
+             "seats_sold": c.seats_sold, "is_published": c.is_published, "offers": len(c.offers),
+             "image": image_src(c.image), **labels("date", moment=c.starts_at)} for c in cards]
+
+
+def _event_detail(event_id: int) -> dict[str, Any] | None:
+    with session_scope() as session:
+        try:
+            card = catalog.get_event(session, event_id, include_unpublished=True)
+        except DomainError:
+            return None
+    offers = [{"id": o.id, "title": o.title, "offer_type": o.offer_type, "persons": o.persons,
+               "price": f"{o.price_cents // 100}.{o.price_cents % 100:02d}", "description": o.description,
+               "is_published": o.is_published, "image": o.image or "", **labels("price", cents=o.price_cents)}
+              for o in card.offers]
+    form = {"title": card.title, "sport": card.sport, "venue": card.venue, "city": card.city,
+            "starts_at": paris(card.starts_at).strftime("%Y-%m-%dT%H:%M"), "capacity": str(card.capacity),
+            "description": card.description, "is_published": card.is_published}
+    return {"id": card.id, "title": card.title, "image": card.image or "", "form": form, "offers": offers,
+            "seats_sold": card.seats_sold}
+
+
+def _run(action, *args) -> Any:
+    with session_scope() as session:
+        return action(session, *args)
+
+
+class AdminCatalogState(AdminState):
+    """/admin/evenements."""
+
+    events: list[dict[str, Any]] = []
+    selected_id: int = 0
+    selected_title: str = ""
+    selected_sold: int = 0
+    offers: list[dict[str, Any]] = []
+    event_form: dict[str, Any] = dict(EMPTY_EVENT)
+    event_form_key: str = "new"
+    event_image: str = ""
+    event_errors: dict[str, str] = {}
+    offer_form: dict[str, Any] = dict(EMPTY_OFFER)
+    offer_form_key: str = "new"
+    editing_offer_id: int = 0
+    offer_image: str = ""
+    offer_errors: dict[str, str] = {}
+    message: str = ""
+    error: str = ""
+    confirm_delete: str = ""
+    busy: bool = False
+
+    def _clear(self) -> None:
+        self.events, self.offers, self.selected_id, self.selected_title = [], [], 0, ""
+        self.event_form, self.offer_form = dict(EMPTY_EVENT), dict(EMPTY_OFFER)
+        self.event_image = self.offer_image = self.message = self.error = ""
+
+    async def _reload(self) -> None:
+        self.events = await asyncio.to_thread(_event_rows)
+        if self.selected_id:
+            detail = await asyncio.to_thread(_event_detail, self.selected_id)
+            if detail is None:
+                self.selected_id, self.offers = 0, []
+            else:
+                self.offers, self.selected_title = detail["offers"], detail["title"]
+                self.selected_sold = detail["seats_sold"]
+
+    def _notice(self, message: str = "", error: str = "") -> None:
+        self.message, self.error, self.confirm_delete = message, error, ""
+
+    @rx.event
+    async def load(self):
+        if await self._admin() is None:
+            self._clear()
+            return
+        self._notice()
+        await self._reload()
+
+    # ---------------------------------------------------------------- events
+
+    @rx.event
+    async def new_event(self):
+        """Empty the event form (create mode)."""
+        if await self._admin() is None:
+            return
+        self.selected_id, self.selected_title, self.offers, self.selected_sold = 0, "", [], 0
+        self.event_form, self.event_image, self.event_errors = dict(EMPTY_EVENT), "", {}
+        self.event_form_key = f"new-{secrets.token_hex(3)}"
+        self._reset_offer_form()
+        self._notice()
+
+    @rx.event
+    async def select_event(self, event_id: int):
+        """Load an event into the form and show its offers."""
+        if await self._admin() is None:
+            return
+        detail = await asyncio.to_thread(_event_detail, as_int(event_id) or 0)
+        if detail is None:
+            self._notice(error="err.admin.event_not_found")
+            return
+        self.selected_id, self.selected_title, self.offers = detail["id"], detail["title"], detail["offers"]
+        self.selected_sold = detail["seats_sold"]
+        self.event_form, self.event_image, self.event_errors = detail["form"], detail["image"], {}
+        self.event_form_key = f"e{detail['id']}-{secrets.token_hex(3)}"
+        self._reset_offer_form()
+        self._notice()
+
+    @rx.event
+    async def save_event(self, form: dict[str, Any]):
+        """Create (no event selected) or update the selected event from the submitted form."""
+        admin = await self._admin()
+        if admin is None:
+            return
+        self.event_errors = {}
+        self._notice()
+        capacity = as_int(form.get("capacity"))
+        starts_at = parse_local_datetime(form.get("starts_at"))
+        errors = {}
+        if capacity is None:
+            errors["capacity"] = "err.admin.invalid_number"
+        if starts_at is None:
+            errors["starts_at"] = "err.admin.invalid_date"
+        if errors:
+            self.event_errors, self.error = errors, "err.admin.form_invalid"
+            return
+        data = EventInput(title=clean(form.get("title"), 300), sport=clean(form.get("sport"), 120),
+                          venue=clean(form.get("venue"), 240), city=clean(form.get("city"), 120),
+                          starts_at=starts_at, capacity=capacity, description=clean(form.get("description"), 6000),
+                          image=_image_value(self.event_image), is_published=bool(form.get("is_published")))
+        self.busy = True
+        yield
+        try:
+            if self.selected_id:
+                await asyncio.to_thread(_run, catalog.update_event, admin.user_id, self.selected_id, data)
+                event_id, message = self.selected_id, "msg.admin.event_saved"
+            else:
+                event_id = await asyncio.to_thread(_run, catalog.create_event, admin.user_id, data)
+                message = "msg.admin.event_created"
+        except DomainError as exc:
+            self.event_errors, self.error = field_errors(exc, EVENT_FIELDS)
+            return
+        finally:
+            self.busy = False
+        self.selected_id = event_id
+        await self._reload()
+        detail = await asyncio.to_thread(_event_detail, event_id)
+        if detail is not None:
+            self.event_form, self.event_form_key = detail["form"], f"e{event_id}-{secrets.token_hex(3)}"
+        self._notice(message)
+        await publish_catalogue(None, [event_id])
+
+    @rx.event
+    async def set_event_published(self, event_id: int, published: bool):
+        admin = await self._admin()
+        if admin is None:
+            return
+        try:
+            await asyncio.to_thread(_run, catalog.set_event_published, admin.user_id, as_int(event_id) or 0,
+                                    bool(published))
+        except DomainError as exc:
+            self._notice(error=error_key(exc))
+            return
+        await self._reload()
+        self._notice("msg.admin.published" if published else "msg.admin.unpublished")
+        await publish_catalogue(None, [as_int(event_id) or 0])
+
+    @rx.event
+    async def ask_delete(self, what: str):
+        """First click on a delete button ("event:<id>" or "offer:<id>"): ask for confirmation."""
+        if await self._admin() is None:
+            return
+        self.confirm_delete = clean(what, 40)
+
+    @rx.event
+    async def delete_event(self, event_id: int):
+        admin = await self._admin()
+        if admin is None:
+            return
+        event_id = as_int(event_id) or 0
+        try:
+            await asyncio.to_thread(_run, catalog.delete_event, admin.user_id, event_id)
+        except DomainError as exc:
+            self._notice(error=error_key(exc))
+            return
+        if self.selected_id == event_id:
+            self.selected_id, self.offers, self.selected_title = 0, [], ""
+            self.event_form, self.event_form_key, self.event_image = dict(EMPTY_EVENT), "new", ""
+        await self._reload()
+        self._notice("msg.admin.deleted")
+        await publish_catalogue(None, None)
+
+    # ---------------------------------------------------------------- offers
+
+    def _reset_offer_form(self) -> None:
+        self.editing_offer_id, self.offer_form, self.offer_image, self.offer_errors = 0, dict(EMPTY_OFFER), "", {}
+        self.offer_form_key = f"o-new-{secrets.token_hex(3)}"
+
+    @rx.event
+    async def new_offer(self):
+        if await self._admin() is None:
+            return
+        self._reset_offer_form()
+        self._notice()
+
+    @rx.event
+    async def edit_offer(self, offer_id: int):
+        if await self._admin() is None:
+            return
+        offer = next((o for o in self.offers if o["id"] == as_int(offer_id)), None)
+        if offer is None:
+            return
+        self.editing_offer_id, self.offer_image, self.offer_errors = offer["id"], offer["image"], {}
+        self.offer_form = {"title": offer["title"], "offer_type": offer["offer_type"], "price": offer["price"],
+                           "description": offer["description"], "is_published": offer["is_published"]}
+        self.offer_form_key = f"o{offer['id']}-{secrets.token_hex(3)}"
+        self._notice()
+
+    @rx.event
+    async def save_offer(self, form: dict[str, Any]):
+        """Create or update an offer of the selected event."""
+        admin = await self._admin()
+        if admin is None:
+            return
+        self.offer_errors = {}
+        self._notice()
+        if not self.selected_id:
+            self.error = "err.admin.select_event"
+            return
+        price = parse_price_cents(form.get("price"))
+        if price is None:
+            self.offer_errors, self.error = {"price_cents": "err.admin.invalid_price"}, "err.admin.form_invalid"
+            return
+        data = OfferInput(event_id=self.selected_id, title=clean(form.get("title"), 200),
+                          offer_type=clean(form.get("offer_type"), 20), price_cents=price,
+                          description=clean(form.get("description"), 6000), image=_image_value(self.offer_image),
+                          is_published=bool(form.get("is_published")))
+        try:
+            if self.editing_offer_id:
+                await asyncio.to_thread(_run, catalog.update_offer, admin.user_id, self.editing_offer_id, data)
+            else:
+                await asyncio.to_thread(_run, catalog.create_offer, admin.user_id, data)
+        except DomainError as exc:
+            self.offer_errors, self.error = field_errors(exc, OFFER_FIELDS)
+            return
+        created = not self.editing_offer_id
+        self._reset_offer_form()
+        await self._reload()
+        self._notice("msg.admin.offer_created" if created else "msg.admin.offer_saved")
+        await publish_catalogue(None, [self.selected_id])
+
+    @rx.event
+    async def set_offer_published(self, offer_id: int, published: bool):
+        admin = await self._admin()
+        if admin is None:
+            return
+        try:
+            await asyncio.to_thread(_run, catalog.set_offer_published, admin.user_id, as_int(offer_id) or 0,
+                                    bool(published))
+        except DomainError as exc:
+            self._notice(error=error_key(exc))
+            return
+        await self._reload()
+        self._notice("msg.admin.published" if published else "msg.admin.unpublished")
+        await publish_catalogue(None, [self.selected_id] if self.selected_id else None)
+
+    @rx.event
+    async def delete_offer(self, offer_id: int):
+        admin = await self._admin()
+        if admin is None:
+            return
+        try:
+            await asyncio.to_thread(_run, catalog.delete_offer, admin.user_id, as_int(offer_id) or 0)
+        except DomainError as exc:
+            self._notice(error=error_key(exc))
+            return
+        if self.editing_offer_id == as_int(offer_id):
+            self._reset_offer_form()
+        await self._reload()
+        self._notice("msg.admin.deleted")
+        await publish_catalogue(None, [self.selected_id] if self.selected_id else None)
+
+    # ---------------------------------------------------------------- images
+
+    async def _store_upload(self, files: list[rx.UploadFile]) -> str | None:
+        """Validate and store the first uploaded file; returns its public URL or None (error set)."""
+        if not files:
+            return None
+        data = await files[0].read(images.MAX_BYTES + 1)
+        try:
+            name = await asyncio.to_thread(images.store_image, data, rx.get_upload_dir())
+        except ValidationError as exc:
+            self._notice(error=error_key(exc))
+            return None
+        return UPLOAD_URL_PREFIX + name
+
+    @rx.event
+    async def upload_event_image(self, files: list[rx.UploadFile]):
+        if await self._admin() is None:
+            return
+        self._notice()
+        url = await self._store_upload(files)
+        if url:
+            self.event_image = url
+            self.event_errors = {k: v for k, v in self.event_errors.items() if k != "image"}
+            self.message = "msg.admin.image_ready"
+
+    @rx.event
+    async def upload_offer_image(self, files: list[rx.UploadFile]):
+        if await self._admin() is None:
+            return
+        self._notice()
+        url = await self._store_upload(files)
+        if url:
+            self.offer_image = url
+            self.message = "msg.admin.image_ready"
+
+    @rx.event
+    async def remove_image(self, which: str):
+        if await self._admin() is None:
+            return
+        if which == "event":
+            self.event_image = ""
+        else:
+            self.offer_image = ""

@@ -1,0 +1,94 @@
+"""Live updates for staff screens and the visitor catalogue, pushed from the server (no polling).
+
+- `publish_admin_stats(app)`: call after each sale, cancellation and gate scan. It bumps a counter in the
+  shared state `AdminLiveState` (token `adminstats`); every open admin dashboard is linked to it and re-reads
+  its figures when the counter moves (its own handler, with its own admin check). The shared state carries
+  no figures at all, so being linked to it reveals nothing private.
+- `publish_catalogue(app, event_ids)`: call after a catalogue change (admin create / edit / publish / delete).
+  It publishes the live stock (`publish_stock`) and re-runs the search of every open catalogue page linked to
+  the shared stock, so a newly published session appears without a reload.
+
+Both never raise (live updates are best effort; the database stays the truth).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
+
+from jo_app.models import Role
+from jo_app.state.auth import AuthState
+from jo_app.state.stock import STOCK_TOKEN, StockState, _current_app, publish_stock
+
+log = logging.getLogger(__name__)
+
+ADMIN_STATS_TOKEN = "adminstats"  # shared-state tokens cannot contain "_"
+
+
+class AdminLiveState(rx.SharedState):
+    """A change counter shared by every open admin dashboard (no data)."""
+
+    version: int = 0
+
+    @rx.event
+    async def link(self):
+        """Link this client to the admin counter (administrators only; others stay unlinked)."""
+        auth = await self.get_state(AuthState)
+        if await auth.require_user(Role.ADMIN) is None:
+            return
+        await self._link_to(ADMIN_STATS_TOKEN)
+
+
+async def publish_admin_stats(app: rx.App | None = None) -> None:
+    """Tell every open admin dashboard to reload its figures (after a sale, a cancellation or a scan)."""
+    try:
+        app = app or _current_app()
+        async with app.modify_state(BaseStateToken(ident=ADMIN_STATS_TOKEN, cls=AdminLiveState)) as root:
+            live = await root.get_state(AdminLiveState)
+            live.version += 1
+    except Exception:
+        log.exception("could not publish admin stats")
+
+
+_TASKS: set[asyncio.Task] = set()
+
+
+async def _refresh_catalogue_page(app: rx.App, token: str) -> None:
+    from jo_app.state.shop import ShopState
+
+    namespace = app.event_namespace
+    if namespace is None or not await namespace._token_manager.is_token_connected(token):
+        return
+    async with app.modify_state(BaseStateToken(ident=token, cls=ShopState)) as root:
+        shop = await root.get_state(ShopState)
+        if shop.loaded:
+            await shop._refresh()
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    _TASKS.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not refresh a catalogue page: %s", task.exception())
+
+
+async def publish_catalogue(app: rx.App | None = None, event_ids: Iterable[int] | None = None) -> None:
+    """Push a catalogue change: live seats now, then a fresh search on every open catalogue page.
+
+    The page refreshes run as separate tasks (each takes that client's state lock), so this is safe to await
+    from inside an event handler, even when the caller's own client has a catalogue open.
+    """
+    await publish_stock(app, None if event_ids is None else list(event_ids))
+    try:
+        app = app or _current_app()
+        async with app.modify_state(BaseStateToken(ident=STOCK_TOKEN, cls=StockState)) as root:
+            tokens = set((await root.get_state(StockState))._linked_from)
+        for token in tokens:
+            task = asyncio.create_task(_refresh_catalogue_page(app, token))
+            _TASKS.add(task)
+            task.add_done_callback(_log_failure)
+    except Exception:
+        log.exception("could not publish the catalogue")

@@ -14,10 +14,11 @@ from sqlmodel import Session
 from jo_app.api.deps import Principal, client_ip, get_db, require_admin
 from jo_app.api.errors import ApiError, responses
 from jo_app.api.v1 import convert
-from jo_app.api.v1.schemas import EventOut, Input, Message, OrderDetailOut, OrderSummaryOut, UtcDatetime
+from jo_app.api.v1.schemas import EventOut, Input, Message, OrderDetailOut, OrderSummaryOut, SafeStr, UtcDatetime
 from jo_app.services import admin_exports, catalog, orders, stats
 from jo_app.services.catalog_admin import EventInput, OfferInput
 
+Reference = Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$", description="e.g. JO24-7K3M-Q9XD")
 router = APIRouter(prefix="/admin", tags=["admin"], responses=responses(401, 403))
 EventId = Path(ge=1, le=2**31 - 1)
 OfferId = Path(ge=1, le=2**31 - 1)
@@ -200,7 +201,7 @@ def delete_offer(offer_id: int = OfferId, admin: Principal = Depends(require_adm
 
 
 @router.get("/orders", response_model=list[OrderSummaryOut], responses=responses(422))
-def search_orders(q: str | None = Query(default=None, max_length=100),
+def search_orders(q: SafeStr | None = Query(default=None, max_length=100),
                   event_id: int | None = Query(default=None, ge=1, le=2**31 - 1),
                   limit: int = Query(default=50, ge=1, le=500),
                   _admin: Principal = Depends(require_admin), db: Session = Depends(get_db)) -> list[OrderSummaryOut]:
@@ -209,13 +210,13 @@ def search_orders(q: str | None = Query(default=None, max_length=100),
 
 
 @router.get("/orders/{reference}", response_model=OrderDetailOut, responses=responses(404, 422))
-def get_order(reference: str = Path(min_length=1, max_length=40), _admin: Principal = Depends(require_admin),
+def get_order(reference: str = Reference, _admin: Principal = Depends(require_admin),
               db: Session = Depends(get_db)) -> OrderDetailOut:
     return convert.order_detail(orders.get_order_admin(db, reference))
 
 
 @router.post("/orders/{reference}/cancel", response_model=Message, responses=responses(404, 422))
-def cancel_order(body: CancelIn, reference: str = Path(min_length=1, max_length=40),
+def cancel_order(body: CancelIn, reference: str = Reference,
                  admin: Principal = Depends(require_admin), db: Session = Depends(get_db),
                  ip: str | None = Depends(client_ip)) -> Message:
     """Cancel an order: valid tickets are cancelled (seats released, refunded); used ones stay used."""

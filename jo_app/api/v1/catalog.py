@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from jo_app.api.deps import get_db
 from jo_app.api.errors import ApiError, responses
 from jo_app.api.v1 import convert
-from jo_app.api.v1.schemas import EventOut, OfferOut
+from jo_app.api.v1.schemas import EventOut, OfferOut, SafeStr
 from jo_app.models import Offer
 from jo_app.services import catalog
 from jo_app.services.errors import NotFoundError
@@ -24,11 +24,11 @@ OfferTypeQuery = Literal["solo", "duo", "family", "familiale", "famille"]
 def list_events(
     db: Session = Depends(get_db),
     type: OfferTypeQuery | None = Query(default=None, description="Only events selling this pack type."),
-    sport: str | None = Query(default=None, max_length=60),
-    venue: str | None = Query(default=None, max_length=120),
+    sport: SafeStr | None = Query(default=None, max_length=60),
+    venue: SafeStr | None = Query(default=None, max_length=120),
     date_from: date | None = Query(default=None, description="First day (inclusive)."),
     date_to: date | None = Query(default=None, description="Last day (inclusive)."),
-    q: str | None = Query(default=None, max_length=100, description="Text in title, sport, venue, description."),
+    q: SafeStr | None = Query(default=None, max_length=100, description="Text in title, sport, venue, description."),
 ) -> list[EventOut]:
     """Published future events with their published offers, soonest first."""
     if date_from and date_to and date_to < date_from:

@@ -16,6 +16,7 @@ from jo_app.api.v1.schemas import OrderCreate, OrderCreated, OrderDetailOut, Ord
 from jo_app.services import checkout, direct_order, mail, orders, payment, ticket_render
 
 log = logging.getLogger(__name__)
+Reference = Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$", description="e.g. JO24-7K3M-Q9XD")
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 
@@ -42,7 +43,7 @@ def create_order(
     request: Request,
     response: Response,
     background: BackgroundTasks,
-    idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=64,
+    idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[!-~]+$",
                                   description="One per purchase attempt; a retry with the same key returns "
                                               "the same order and never charges twice."),
     principal: Principal = Depends(current_principal),
@@ -80,7 +81,7 @@ def list_orders(principal: Principal = Depends(current_principal),
 
 
 @router.get("/{reference}", response_model=OrderDetailOut, responses=responses(401, 404, 422))
-def get_order(reference: str = Path(min_length=1, max_length=40), principal: Principal = Depends(current_principal),
+def get_order(reference: str = Reference, principal: Principal = Depends(current_principal),
               db: Session = Depends(get_db)) -> OrderDetailOut:
     """One of the caller's orders, by reference; another user's order is 404."""
     return convert.order_detail(orders.get_order(db, principal.user_id, reference))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 # A naive-UTC datetime from the services, sent as an aware UTC timestamp.
 UtcDatetime = Annotated[datetime, PlainSerializer(
@@ -16,8 +16,40 @@ UtcDatetime = Annotated[datetime, PlainSerializer(
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
+def _check_text(value: object) -> None:
+    """Refuse NUL characters (PostgreSQL cannot store them) and lone surrogates (not encodable) anywhere."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("invalid Unicode text") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item)
+
+
+def _safe(value: str) -> str:
+    _check_text(value)
+    return value
+
+
+SafeStr = Annotated[str, AfterValidator(_safe)]  # for query, path and header parameters
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _safe_text(cls, data: object) -> object:
+        _check_text(data)
+        return data
 
 
 # ---------------------------------------------------------------- auth

@@ -8,7 +8,7 @@ import reflex as rx
 
 from jo_app.components.layout import page_shell
 from jo_app.i18n import LangState, tr, tr_var
-from jo_app.pages.shop_components import BLUE, MUTED, RED_TEXT, SR_ONLY_CSS, field_error, loc, trv, type_label
+from jo_app.pages.shop_components import BLUE, MUTED, PRIMARY, RED_TEXT, SR_ONLY_CSS, field_error, loc, trv, type_label
 from jo_app.state.cart import CartState
 from jo_app.state.checkout import CheckoutState
 
@@ -69,18 +69,18 @@ def cart_page() -> rx.Component:
                     rx.hstack(
                         rx.text(trv("cart.persons_total", n=CartState.persons), color=MUTED),
                         rx.spacer(),
-                        rx.text(tr("cart.total"), ": ", _total(CartState),
-                                size="5", weight="bold", id="cart-total"),
+                        rx.text(tr("cart.total"), rx.cond(LangState.current_lang == "en", ": ", "\u00a0: "),
+                                _total(CartState), size="5", weight="bold", id="cart-total"),
                         width="100%", align="center", wrap="wrap",
                     ),
                     rx.cond(~CartState.can_checkout, rx.text(tr("cart.fix_problems"), color=RED_TEXT)),
-                    rx.hstack(
+                    rx.flex(
                         rx.link(tr("cart.browse"), href="/billetterie", color=BLUE),
-                        rx.spacer(),
                         rx.cond(CartState.can_checkout,
-                                rx.link(rx.button(tr("cart.checkout"), size="3", tab_index=-1), href="/paiement",
-                                        id="go-checkout")),
-                        width="100%", align="center",
+                                rx.link(rx.button(tr("cart.checkout"), size="3", tab_index=-1,
+                                                  white_space="nowrap", style=PRIMARY),
+                                        href="/paiement", id="go-checkout")),
+                        width="100%", align="center", justify="between", wrap="wrap", gap="0.75rem",
                     ),
                     spacing="3", width="100%",
                 ),
@@ -181,7 +181,7 @@ def checkout_page() -> rx.Component:
                                 rx.cond(CheckoutState.paying, rx.spinner(size="2"),
                                         rx.icon("lock", size=16, aria_hidden="true")),
                                 pay_label,
-                                type="submit", size="3", width="100%", id="pay-button",
+                                type="submit", size="3", width="100%", id="pay-button", style=PRIMARY,
                                 disabled=CheckoutState.paying | ~CheckoutState.can_checkout,
                                 custom_attrs={"data-testid": "pay-button", "aria-busy": CheckoutState.paying.to(str)},
                             ),

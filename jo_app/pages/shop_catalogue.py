@@ -11,6 +11,7 @@ from jo_app.i18n import tr, tr_var
 from jo_app.pages.shop_components import (
     BLUE,
     MUTED,
+    PRIMARY,
     RED_TEXT,
     SR_ONLY_CSS,
     event_card,
@@ -103,7 +104,7 @@ def _filters() -> rx.Component:
                 _labelled("shop.filter.search", rx.input(
                     name="q", id="filter-text", default_value=ShopState.search_text, type="search",
                     placeholder=tr("shop.filter.search_placeholder"), size="2", width="100%"), "filter-text"),
-                rx.button(tr("shop.filter.search_button"), type="submit", id="filter-search", size="2"),
+                rx.button(tr("shop.filter.search_button"), type="submit", id="filter-search", size="2", style=PRIMARY),
                 align="end", width="100%",
             ),
             on_submit=ShopState.search,
@@ -190,9 +191,8 @@ def _pack(offer: Any) -> rx.Component:
                         ),
                         rx.button(
                             rx.icon("shopping-cart", size=16, aria_hidden="true"), tr("shop.event.add"),
-                            on_click=CartState.add(offer["id"], EventPageState.quantities[offer_id],
-                                                   "/billetterie/" + info["key"].to(str)),
-                            id="add-" + offer_id,
+                            on_click=EventPageState.add_to_cart(offer_id),
+                            id="add-" + offer_id, style=PRIMARY,
                             custom_attrs={"data-testid": "add-to-cart"},
                         ),
                         align="center", spacing="3", wrap="wrap",

@@ -71,11 +71,11 @@ def ticket_card(ticket: Any) -> rx.Component:
         rx.flex(
             rx.box(
                 rx.image(src=ticket["qr_url"], alt=trv("tickets.qr_alt", number=ticket["number"]),
-                         width="280px", max_width="100%", height="auto",
+                         width="100%", height="auto", display="block",
                          style={"image_rendering": "pixelated", "background": "white"},
                          custom_attrs={"data-testid": "ticket-qr"}),
                 opacity=rx.cond(ticket["status"] == "valid", "1", "0.35"),
-                flex="0 1 280px",
+                width="min(280px, 100%)", flex_shrink="0",
             ),
             rx.vstack(
                 rx.text(ticket["sport"], color=BLUE, weight="bold", size="2"),

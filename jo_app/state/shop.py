@@ -13,6 +13,7 @@ from jo_app.services import catalog
 from jo_app.services.catalog import EventCard
 from jo_app.services.errors import DomainError
 from jo_app.state.auth import AuthState
+from jo_app.state.cart import CartState
 from jo_app.state.shop_format import OFFER_TYPES, as_int, clean_text, image_src, labels
 from jo_app.timeutil import utcnow
 
@@ -154,3 +155,12 @@ class EventPageState(AuthState):
         number = as_int(value)
         if key in self.quantities and number is not None:
             self.quantities = {**self.quantities, key: max(1, min(self.max_packs, number))}
+
+    @rx.event
+    async def add_to_cart(self, offer_id: str):
+        """Add the quantity chosen on this page (server-side value, not a client argument) of one of its packs."""
+        key = str(offer_id)
+        if key not in self.quantities:
+            return None
+        cart = await self.get_state(CartState)
+        return await cart._change("add", key, self.quantities[key], f"/billetterie/{self.info.get('id', '')}")

@@ -191,6 +191,8 @@ _BASE: dict[str, dict[str, str]] = {
     # Errors (codes from the services, plus UI checks)
     "err.generic": {"fr": "Une erreur est survenue. Veuillez réessayer.",
                     "en": "Something went wrong. Please try again."},
+    "err.handoff_expired": {"fr": "La connexion n'a pas abouti ou a expiré. Veuillez vous reconnecter.",
+                            "en": "The login did not complete or expired. Please log in again."},
     "err.login_required": {"fr": "Veuillez vous connecter.", "en": "Please log in."},
     "err.invalid_credentials": {"fr": "Adresse e-mail ou mot de passe incorrect.",
                                 "en": "Invalid e-mail or password."},

@@ -98,12 +98,16 @@ def password_field_with_rules(name: str, label_key: str, state_key: str, *, erro
     )
 
 
-def notice(message_key: rx.Var, *, tone: str = "green", box_id: str = "notice") -> rx.Component:
-    """A status callout (role=status) for a `msg.*` / `err.*` key held in a state var; hidden when empty."""
+def notice(message_key: rx.Var, *, tone: str | None = None, box_id: str = "notice") -> rx.Component:
+    """A status callout for a `msg.*` (green) or `err.*` (red) key held in a state var; hidden when empty.
+
+    `tone` forces the colour scheme (e.g. "red") instead of deriving it from the key.
+    """
+    is_error = message_key.to(str).startswith("err.") if tone is None else rx.Var.create(tone == "red")
     return rx.cond(
         message_key,
-        rx.callout(tr_var(message_key), color_scheme=tone, role="status", id=box_id, width="100%",
-                   margin_bottom="1rem"),
+        rx.callout(tr_var(message_key), color_scheme=tone or rx.cond(is_error, "red", "green"),
+                   role=rx.cond(is_error, "alert", "status"), id=box_id, width="100%", margin_bottom="1rem"),
         rx.fragment(),
     )
 

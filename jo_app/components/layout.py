@@ -32,6 +32,11 @@ GLOBAL_CSS = """
   white-space: nowrap; }
 .jo-navlink:hover { background: #e8eefc; text-decoration: underline; }
 .jo-footlink { color: #1e3a8a; }
+/* Responsive nav (selectors more specific than Radix's `.rt-Box {display:block}`, which some pages load late) */
+header .jo-desktop-only { display: none; }
+header .jo-mobile-only { display: block; }
+@media (min-width: 62em) { header .jo-desktop-only { display: flex; } header .jo-mobile-only { display: none; } }
+@media (max-width: 400px) { header .jo-hide-narrow { display: none; } }
 @media (prefers-reduced-motion: reduce) { * { transition: none !important; animation: none !important; } }
 """
 
@@ -86,7 +91,7 @@ def _desktop_links() -> rx.Component:
         ),
         spacing="1",
         align="center",
-        display=rx.breakpoints(initial="none", md="flex"),
+        class_name="jo-desktop-only",
     )
 
 
@@ -98,7 +103,8 @@ def _mobile_menu() -> rx.Component:
     return rx.box(
         rx.menu.root(
             rx.menu.trigger(
-                rx.button(rx.icon("menu", size=20, aria_hidden="true"), tr("nav.menu"), variant="soft",
+                rx.button(rx.icon("menu", size=20, aria_hidden="true"),
+                          rx.el.span(tr("nav.menu"), class_name="jo-hide-narrow"), variant="soft",
                           aria_label=tr("nav.open_menu"), id="mobile-menu-button"),
             ),
             rx.menu.content(
@@ -120,7 +126,7 @@ def _mobile_menu() -> rx.Component:
                 variant="soft",
             ),
         ),
-        display=rx.breakpoints(initial="block", md="none"),
+        class_name="jo-mobile-only",
     )
 
 

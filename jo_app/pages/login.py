@@ -13,7 +13,7 @@ from jo_app.state.login import STEP_TOTP, LoginState
 def login_page() -> rx.Component:
     totp_step = LoginState.step == STEP_TOTP
     return page_shell(
-        notice(LoginState.notice, tone=rx.cond(LoginState.notice.startswith("err."), "red", "green")),
+        notice(LoginState.notice),
         form_card(
             rx.text(rx.cond(totp_step, tr("login.totp_intro"), tr("login.intro")), color="#374151"),
             rx.form(

@@ -76,7 +76,10 @@ class AccountState(AuthState):
     async def _refresh(self, info) -> None:
         self.email, self.first_name, self.last_name = info.email, info.first_name, info.last_name
         self.is_verified, self.totp_enabled = info.is_verified, info.totp_enabled
-        rows = await call_service(_session_rows, info.user_id, self._session_token())
+        try:
+            rows = await call_service(_session_rows, info.user_id, self._session_token())
+        except DomainError:
+            rows, self.notice = [], "err.generic"
         self.session_rows = rows
         self._listed_session_ids = [int(r["id"]) for r in rows]
         self.loaded = True
@@ -151,8 +154,11 @@ class AccountState(AuthState):
         info = await self._user_or_clear()
         if info is None:
             return
-        await call_service(sessions.revoke_all_sessions, info.user_id, except_token=self._session_token())
-        self.notice = "msg.sessions_revoked"
+        try:
+            await call_service(sessions.revoke_all_sessions, info.user_id, except_token=self._session_token())
+            self.notice = "msg.sessions_revoked"
+        except DomainError:
+            self.notice = "err.generic"
         await self._refresh(info)
 
     @rx.event
@@ -160,7 +166,11 @@ class AccountState(AuthState):
         info = await self._user_or_clear()
         if info is None:
             return
-        data = await call_service(_export_json, info.user_id)
+        try:
+            data = await call_service(_export_json, info.user_id)
+        except DomainError:
+            self.notice = "err.generic"
+            return None
         return rx.download(data=data, filename=EXPORT_FILENAME, mime_type="application/json")
 
     @rx.event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ from jo_app.i18n import error_key
 from jo_app.services.errors import DomainError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def _in_session(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -22,8 +24,18 @@ def _in_session(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 async def call_service(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run `fn(session, *args, **kwargs)` in a worker thread with its own database session (never on the loop)."""
-    return await asyncio.to_thread(_in_session, fn, *args, **kwargs)
+    """Run `fn(session, *args, **kwargs)` in a worker thread with its own database session (never on the loop).
+
+    Unexpected failures (database down, bug) are logged and turned into a generic DomainError, so the visitor
+    sees a human message in their language and never a stack trace.
+    """
+    try:
+        return await asyncio.to_thread(_in_session, fn, *args, **kwargs)
+    except DomainError:
+        raise
+    except Exception as exc:
+        log.exception("account service %s failed", getattr(fn, "__name__", fn))
+        raise DomainError("Something went wrong.", code="generic") from exc
 
 
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

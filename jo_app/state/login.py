@@ -8,6 +8,7 @@ browser to `/auth/complete`, the HTTP route that sets the HttpOnly cookie.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import quote
 
@@ -51,7 +52,7 @@ class LoginState(AuthState):
         self.step, self.errors, self.busy = STEP_CREDENTIALS, {}, False
         params = self.router.url.query_parameters
         if params.get("expired"):
-            self.notice = "err.generic"
+            self.notice = "err.handoff_expired"
         elif params.get("verified"):
             self.notice = "msg.verified"
         elif params.get("reset"):
@@ -110,7 +111,8 @@ class LoginState(AuthState):
         """Revoke this browser's session in the database, then let the HTTP route forget the cookie."""
         token = self._session_token()
         if token:
-            await call_service(sessions.revoke_session, token)
+            with contextlib.suppress(DomainError):
+                await call_service(sessions.revoke_session, token)
         self.is_authenticated, self.user_first_name, self.user_role = False, "", ""
         self.errors, self.notice, self.step = {}, "", STEP_CREDENTIALS
         return hard_redirect("/auth/cleared?next=/connexion%3Fbye%3D1", fresh_state=True)

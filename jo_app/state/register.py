@@ -57,6 +57,7 @@ class RegisterState(AuthState):
     notice: str = ""
     busy: bool = False
     _resends: int = 0
+    _registered_email: str = ""  # the address registered from this browser tab (resend is limited to it)
 
     async def _lang(self) -> str:
         return (await self.get_state(LangState)).current_lang
@@ -95,7 +96,7 @@ class RegisterState(AuthState):
             return
         await in_thread(_send_quietly, mail.send_verification_code, result.email, self.first_name,
                         result.verification_code, await self._lang())
-        self.email, self.busy, self._resends = result.email, False, 0
+        self.email, self.busy, self._resends, self._registered_email = result.email, False, 0, result.email
         self.notice = "msg.registered"
         yield rx.redirect("/verification")
 
@@ -137,20 +138,24 @@ class RegisterState(AuthState):
 
     @rx.event
     async def resend(self):
-        """Mail a new code to the address of this registration (or of the logged-in user); same answer always."""
-        if self.busy or not self.email:
+        """Mail a new code to the logged-in user, or to the address registered from this tab (never to an address
+        merely typed in: no mail bombing); same answer always, at most RESEND_LIMIT times."""
+        if self.busy:
             return
-        self.errors = {}
+        self.errors, self.notice = {}, "msg.code_sent"
         if self._resends >= RESEND_LIMIT:
-            self.notice = "msg.code_sent"
+            return
+        info = await self.current_user()
+        target = info.email if info else self._registered_email
+        if not target:
             return
         self._resends += 1
-        info = await self.current_user()
-        fresh = await call_service(_fresh_verification_code, info.email if info else self.email,
-                                   info.user_id if info else None)
+        try:
+            fresh = await call_service(_fresh_verification_code, target, info.user_id if info else None)
+        except DomainError:
+            return
         if fresh is not None:
             await in_thread(_send_quietly, mail.send_verification_code, *fresh, await self._lang())
-        self.notice = "msg.code_sent"
 
 
 class ForgotPasswordState(rx.State):
@@ -178,7 +183,10 @@ class ForgotPasswordState(rx.State):
         self.busy = True
         yield
         lang = (await self.get_state(LangState)).current_lang
-        found = await call_service(_reset_code, self.email)
+        try:
+            found = await call_service(_reset_code, self.email)
+        except DomainError:
+            found = None
         if found is not None:
             # Mailed in the background: the answer takes the same time whether or not the account exists.
             asyncio.get_running_loop().run_in_executor(None, _send_quietly, mail.send_password_reset, *found, lang)

@@ -3,7 +3,8 @@
 The incoming `X-Request-ID` (set by nginx from its `$request_id`) is kept when it looks sane (1-64 characters of
 `[A-Za-z0-9._-]`), otherwise a new one is generated. It is echoed in the response header and available to every
 log record through `jo_app.logging_setup.request_id_var`. Websocket connections (`/_event`) get an id too, for the
-log lines written while the connection is open, but no access line per socket.io message.
+log lines written while the connection is open, an access line when it opens and closes (with the worker's pid),
+but none per socket.io message.
 """
 
 from __future__ import annotations
@@ -43,9 +44,15 @@ class RequestIdMiddleware:
         request_id = incoming_request_id(scope.get("headers") or [])
         token = request_id_var.set(request_id)
         if scope["type"] == "websocket":
+            started = time.perf_counter()
+            path = scope.get("path")
+            access_log.info("websocket open %s", path, extra={"path": path, "event": "ws_open"})
             try:
                 await self.app(scope, receive, send)
             finally:
+                access_log.info("websocket closed %s", path,
+                                extra={"path": path, "event": "ws_close",
+                                       "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
                 request_id_var.reset(token)
             return
 

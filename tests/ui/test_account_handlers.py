@@ -1,0 +1,132 @@
+"""Account handlers called directly, as a hostile client could call them over the websocket (any handler, any
+arguments): without a valid session cookie they do nothing; with one they act only on that user's own data."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+from contextlib import contextmanager
+
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+from sqlmodel import Session, select
+
+from jo_app.models import User, UserSession
+from jo_app.services import accounts, sessions
+from jo_app.state import account_common, auth
+from jo_app.state.account import AccountState
+from jo_app.state.twofactor import TwoFactorState
+
+PASSWORD = "Piste!Verte2024"
+
+
+@pytest.fixture
+def db_engine(engine, monkeypatch):
+    """Route the states' database access to the test database."""
+    @contextmanager
+    def scope():
+        with Session(engine, expire_on_commit=False) as db:
+            try:
+                yield db
+                db.commit()
+            except BaseException:
+                db.rollback()
+                raise
+
+    monkeypatch.setattr(auth, "session_scope", scope)
+    monkeypatch.setattr(account_common, "session_scope", scope)
+    return engine
+
+
+def _user(engine, email: str) -> tuple[int, str]:
+    with Session(engine) as db:
+        user = accounts.create_user(db, email=email, password=PASSWORD, first_name="A", last_name="B", verified=True)
+        db.commit()
+        return user.id, sessions.create_session(db, user.id)
+
+
+def _state(cls, cookie: str):
+    root = rx.State(_reflex_internal_init=True)
+    state = root
+    for name in cls.get_full_name().split(".")[1:]:
+        state = state.substates[name]
+    state.router = RouterData.from_router_data({"headers": {"cookie": cookie}, "pathname": "/compte"})
+    return state
+
+
+def _run(cls, name: str, state, *args):
+    result = cls.event_handlers[name].fn(state, *args)
+    if hasattr(result, "__aiter__"):
+        async def drain():
+            return [x async for x in result]
+        return asyncio.run(drain())
+    return asyncio.run(result) if asyncio.iscoroutine(result) else result
+
+
+@pytest.mark.parametrize("cookie", ["", "jo_session=forged-token", "other=1"])
+def test_without_a_valid_session_nothing_happens(db_engine, cookie: str) -> None:
+    user_id, token = _user(db_engine, "victim@example.org")
+    _, other_token = _user(db_engine, "someone@example.org")
+    with Session(db_engine) as db:
+        victim_session = db.exec(select(UserSession).where(UserSession.user_id == user_id)).one().id
+    state = _state(AccountState, cookie)
+    assert _run(AccountState, "export_data", state) is None
+    _run(AccountState, "on_load", state)
+    assert state.email == "" and state.session_rows == [] and not state.loaded
+    _run(AccountState, "change_password", state, {"current_password": PASSWORD, "new_password": "New!Passw0rd#x"})
+    _run(AccountState, "revoke_session", state, str(victim_session))
+    _run(AccountState, "logout_everywhere", state)
+    _run(AccountState, "delete_account", state, {"delete_password": PASSWORD})
+    tf = _state(TwoFactorState, cookie)
+    _run(TwoFactorState, "start", tf)
+    assert tf.qr_uri == "" and tf.secret_display == ""
+    with Session(db_engine) as db:
+        user = db.get(User, user_id)
+        assert user.anonymized_at is None and user.totp_secret is None
+        assert accounts.authenticate(db, email="victim@example.org", password=PASSWORD).user_id == user_id
+        assert sessions.resolve_session(db, token) is not None
+        assert sessions.resolve_session(db, other_token) is not None
+
+
+def test_logged_in_user_acts_only_on_own_data(db_engine) -> None:
+    user_id, token = _user(db_engine, "owner@example.org")
+    _, second_token = _user(db_engine, "owner2@example.org")  # another user's session
+    with Session(db_engine) as db:
+        second = sessions.resolve_session(db, second_token)
+    state = _state(AccountState, f"jo_session={token}")
+    _run(AccountState, "on_load", state)
+    assert state.loaded and state.email == "owner@example.org" and len(state.session_rows) == 1
+    # Another user's session id passed by hand: ignored.
+    _run(AccountState, "revoke_session", state, str(second.session_id))
+    with Session(db_engine) as db:
+        assert sessions.resolve_session(db, second_token) is not None
+    # The export is this user's data only.
+    download = _run(AccountState, "export_data", state)
+    assert download is not None
+    encoded = re.search(r"data:application/json;base64,([A-Za-z0-9+/=]+)", json.dumps(download.args, default=str))
+    exported = json.loads(base64.b64decode(encoded.group(1)))
+    assert exported["profile"]["email"] == "owner@example.org"
+    assert "owner2@example.org" not in json.dumps(exported)
+    # 2FA enrolment starts for this user only.
+    tf = _state(TwoFactorState, f"jo_session={token}")
+    _run(TwoFactorState, "start", tf)
+    assert tf.qr_uri.startswith("data:image/png;base64,") and len(tf.secret_display.replace(" ", "")) == 32
+    with Session(db_engine) as db:
+        assert db.get(User, user_id).totp_secret == tf.secret_display.replace(" ", "")
+
+
+def test_log_out_everywhere_keeps_only_this_session(db_engine) -> None:
+    user_id, token = _user(db_engine, "many@example.org")
+    with Session(db_engine) as db:
+        others = [sessions.create_session(db, user_id) for _ in range(2)]
+    state = _state(AccountState, f"jo_session={token}")
+    _run(AccountState, "on_load", state)
+    assert len(state.session_rows) == 3
+    _run(AccountState, "logout_everywhere", state)
+    assert len(state.session_rows) == 1 and state.session_rows[0]["current"]
+    with Session(db_engine) as db:
+        assert sessions.resolve_session(db, token) is not None
+        assert all(sessions.resolve_session(db, t) is None for t in others)

@@ -371,6 +371,12 @@ def tr(key: str, **values: Any) -> rx.Var:
     return rx.cond(_is_en(), _fill(entry["en"], values), _fill(entry["fr"], values))
 
 
+def page_title(key: str) -> rx.Var:
+    """The browser tab title for a page (`add_page(title=...)`): "<page> — JO E-Tickets" in the current language."""
+    entry, site = CATALOGUE[key], CATALOGUE["site.name"]
+    return rx.cond(_is_en(), f"{entry['en']} — {site['en']}", f"{entry['fr']} — {site['fr']}")
+
+
 def tr_var(key: rx.Var | str) -> rx.Var:
     """Translation of a key held in a Var (only `err.*`, `msg.*` and `rule.*` keys; empty string otherwise)."""
     if isinstance(key, str):

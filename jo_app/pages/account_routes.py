@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from jo_app.i18n import page_title
 from jo_app.pages.account import account_page
 from jo_app.pages.legal import legal_notice_page, privacy_page, terms_page
 from jo_app.pages.login import login_page
@@ -11,20 +12,18 @@ from jo_app.state.login import LoginState
 from jo_app.state.register import ForgotPasswordState, RegisterState
 from jo_app.state.twofactor import TwoFactorState
 
-TITLE = "JO E-Tickets"
-
 
 def register(app: rx.App) -> None:
     """Add this area's pages to the app."""
-    app.add_page(login_page, route="/connexion", title=f"Connexion — {TITLE}", on_load=LoginState.on_load)
-    app.add_page(register_page, route="/inscription", title=f"Créer un compte — {TITLE}",
+    app.add_page(login_page, route="/connexion", title=page_title("login.title"), on_load=LoginState.on_load)
+    app.add_page(register_page, route="/inscription", title=page_title("register.title"),
                  on_load=RegisterState.on_load_register)
-    app.add_page(verify_page, route="/verification", title=f"Vérification de l'adresse — {TITLE}",
+    app.add_page(verify_page, route="/verification", title=page_title("verify.title"),
                  on_load=RegisterState.on_load_verify)
-    app.add_page(forgot_page, route="/mot-de-passe-oublie", title=f"Mot de passe oublié — {TITLE}",
+    app.add_page(forgot_page, route="/mot-de-passe-oublie", title=page_title("forgot.title"),
                  on_load=ForgotPasswordState.on_load)
-    app.add_page(account_page, route="/compte", title=f"Mon compte — {TITLE}",
+    app.add_page(account_page, route="/compte", title=page_title("account.title"),
                  on_load=[AccountState.on_load, TwoFactorState.on_load_2fa])
-    app.add_page(privacy_page, route="/confidentialite", title=f"Politique de confidentialité — {TITLE}")
-    app.add_page(legal_notice_page, route="/mentions-legales", title=f"Mentions légales — {TITLE}")
-    app.add_page(terms_page, route="/cgv", title=f"Conditions générales de vente — {TITLE}")
+    app.add_page(privacy_page, route="/confidentialite", title=page_title("privacy.title"))
+    app.add_page(legal_notice_page, route="/mentions-legales", title=page_title("legalnotice.title"))
+    app.add_page(terms_page, route="/cgv", title=page_title("terms.title"))

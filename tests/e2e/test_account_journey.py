@@ -4,16 +4,19 @@ login with 2FA; HttpOnly cookie; sessions; forgotten password; English pages; sc
 from __future__ import annotations
 
 import re
+import secrets
 import subprocess
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from jo_app.i18n import CATALOGUE
-from jo_app.models import Consent, User
+from jo_app.models import Consent, Event, Offer, Order, OrderItem, OrderStatus, Ticket, TicketStatus, User
 from jo_app.services import twofactor
+from jo_app.timeutil import utcnow
 
 PASSWORD = "Piste!Bleue2024"
 AFTER_LOGIN = re.compile(r".*/billets/?$")
@@ -262,7 +265,7 @@ def test_english_pages_have_no_french_left(page, make_visitor, login, screenshot
         page.locator("#page-title").wait_for()
         page.wait_for_timeout(300)
         body = page.locator("body").inner_text()
-        left = [s for s in french if s in body]
+        left = [s for s in french if s in body or s in page.title()]
         assert not left, f"French strings left on {path}: {left[:5]}"
         assert page.locator("[lang=en]").count() >= 1
     screenshot(page, "account-en-desktop")
@@ -324,3 +327,50 @@ def test_delete_account(page, make_visitor, login, live_app) -> None:
         assert user.anonymized_at is not None and user.email != address
     fill_login(page, address, password)
     page.locator("#login-form-error").filter(has_text="Adresse e-mail ou mot de passe incorrect").wait_for()
+
+
+def _future_ticket(engine, user_id: int) -> int:
+    """A paid duo ticket, still valid, for an event in 30 days (made directly in the database)."""
+    suffix = secrets.token_hex(4)
+    with Session(engine) as db:
+        user = db.get(User, user_id)
+        event = Event(slug=f"e2e-delete-{suffix}", sport="Athletics", title=f"Final {suffix}", venue="Stade de France",
+                      starts_at=utcnow() + timedelta(days=30), capacity=100, seats_sold=2)
+        db.add(event)
+        db.flush()
+        offer = Offer(event_id=event.id, title="Duo", offer_type="duo", persons=2, price_cents=12000)
+        db.add(offer)
+        db.flush()
+        order = Order(user_id=user.id, reference=f"JO-E2E-{suffix}", total_cents=12000, status=OrderStatus.PAID.value,
+                      paid_at=utcnow(), purchase_key=secrets.token_hex(32), email=user.email, card_last4="4242")
+        db.add(order)
+        db.flush()
+        db.add(OrderItem(order_id=order.id, offer_id=offer.id, event_id=event.id, offer_type="duo", offer_title="Duo",
+                         persons=2, quantity=1, unit_price_cents=12000))
+        ticket = Ticket(number=f"T-{suffix}", order_id=order.id, offer_id=offer.id, event_id=event.id,
+                        user_id=user.id, persons=2, holder_name="Camille Durand", user_key=user.security_key,
+                        purchase_key=order.purchase_key, ticket_key=secrets.token_hex(32), qr_id=secrets.token_hex(8),
+                        qr_payload="E2E-" + suffix, status=TicketStatus.VALID.value)
+        db.add(ticket)
+        db.commit()
+        return ticket.id
+
+
+def test_delete_refused_with_future_tickets_then_explicit_cancel_and_delete(page, make_visitor, login,
+                                                                            live_app) -> None:
+    address, password, user_id = make_visitor()
+    ticket_id = _future_ticket(live_app.engine, user_id)
+    login(page, address, password)
+    page.goto("/compte")
+    page.locator("#f-del-password").fill(password)
+    page.locator("#delete-submit").click()
+    refusal = page.locator("#delete-refused")
+    refusal.filter(has_text="billets valides pour des épreuves à venir").wait_for()
+    with Session(live_app.engine) as db:
+        assert db.get(User, user_id).anonymized_at is None
+        assert db.get(Ticket, ticket_id).status == TicketStatus.VALID.value
+    page.locator("#delete-force").filter(has_text="Annuler mes billets et supprimer mon compte").click()
+    page.wait_for_url(re.compile(r".*/\?deleted=1$"))
+    with Session(live_app.engine) as db:
+        assert db.get(User, user_id).anonymized_at is not None
+        assert db.get(Ticket, ticket_id).status == TicketStatus.CANCELLED.value

@@ -61,8 +61,13 @@ class AuthState(rx.State):
         return cookie_value(self.router.headers.cookie)
 
     def _client_ip(self) -> str | None:
-        forwarded = self.router.headers.raw_headers.get("x-forwarded-for", "")
-        return (forwarded.split(",")[0].strip() or self.router.session.client_ip or None)
+        """The client address as Reflex resolved it for this connection.
+
+        X-Forwarded-For is client-controlled: Reflex only honours it when `trusted_proxy_hops` is configured
+        (rxconfig, for a deployment behind nginx), so a direct client cannot spoof its address to dodge the
+        per-address login lockout.
+        """
+        return self.router.session.client_ip or None
 
     async def current_user(self) -> SessionInfo | None:
         """The user of this connection, re-read from the database (None when not logged in)."""

@@ -130,3 +130,11 @@ def test_log_out_everywhere_keeps_only_this_session(db_engine) -> None:
     with Session(db_engine) as db:
         assert sessions.resolve_session(db, token) is not None
         assert all(sessions.resolve_session(db, t) is None for t in others)
+
+
+def test_client_address_ignores_a_spoofed_forwarded_header() -> None:
+    state = _state(AccountState, "")
+    state.router = RouterData.from_router_data({
+        "headers": {"x-forwarded-for": "203.0.113.7", "cookie": ""}, "ip": "198.51.100.2", "pathname": "/",
+    })
+    assert state._client_ip() == "198.51.100.2"

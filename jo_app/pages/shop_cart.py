@@ -35,7 +35,7 @@ def _cart_line(line: Any) -> rx.Component:
             rx.hstack(
                 rx.el.label(tr("cart.quantity"), html_for=qty_id, class_name="jo-sr-only"),
                 rx.el.select(
-                    rx.foreach(rx.Var.range(1, 7), lambda n: rx.el.option(n, value=n.to(str))),
+                    rx.foreach(rx.Var.range(1, CartState.max_packs + 1), lambda n: rx.el.option(n, value=n.to(str))),
                     id=qty_id, value=line["quantity"].to(str), style=SELECT_STYLE,
                     aria_label=trv("cart.quantity_for", title=line["event_title"]),
                     on_change=lambda v: CartState.set_quantity(line["offer_id"], v),

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from jo_app.config import get_settings
 from jo_app.db import session_scope
 from jo_app.services import cart as cart_service
 from jo_app.services.cart import CartView
@@ -75,6 +76,7 @@ class CartState(AuthState):
     error_code: str = ""  # catalogue key of the last refused change, shown near the cart / pack
     error_offer_id: int = 0
     added_offer_id: int = 0  # last pack added (confirmation next to its button)
+    max_packs: int = 6  # quantity picker bound (purchase limit per event and order)
 
     def _apply(self, data: dict[str, Any]) -> None:
         self.lines = data["lines"]
@@ -98,6 +100,7 @@ class CartState(AuthState):
     async def load(self):
         """Cart page on_load."""
         self.error_code = ""
+        self.max_packs = get_settings().max_packs_per_event_per_order
         user = await self.require_user()
         if user is None:
             self._clear()

@@ -92,3 +92,16 @@ async def publish_stock(app: rx.App | None, event_ids: Iterable[int] | None = No
     except Exception:  # live figures are best effort; the database stays the truth
         log.exception("could not publish stock for %s", event_ids)
         return {}
+
+
+def publish_stock_from_thread(event_ids: Iterable[int] | None = None) -> None:
+    """`publish_stock` for blocking code running in the server's worker threads (FastAPI `def` routes).
+
+    Runs the push on the server's event loop and waits for it; a no-op (logged) outside such a thread.
+    """
+    import anyio.from_thread
+
+    try:
+        anyio.from_thread.run(publish_stock, None, None if event_ids is None else list(event_ids))
+    except Exception:
+        log.exception("could not publish stock from a worker thread for %s", event_ids)

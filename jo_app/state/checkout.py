@@ -23,6 +23,7 @@ from jo_app.services import cart as cart_service
 from jo_app.services import checkout as checkout_service
 from jo_app.services import mail, orders, payment, ticket_render
 from jo_app.services.errors import DomainError
+from jo_app.state.admin_live import publish_admin_stats
 from jo_app.state.auth import AuthState
 from jo_app.state.cart import CartState, login_redirect, view_dict
 from jo_app.state.shop_format import clean_text, error_key
@@ -205,6 +206,8 @@ class CheckoutState(AuthState):
             _send_later(user.user_id, user.first_name, result.reference, lang)
         event_ids = await asyncio.to_thread(_event_ids, user.user_id, result.reference)
         await publish_stock(None, event_ids)
+        if result.created:
+            await publish_admin_stats(None)
         async with self:
             self.lines, self.can_checkout = [], False
             cart = await self.get_state(CartState)

@@ -9,6 +9,7 @@ import subprocess
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -259,8 +260,9 @@ def test_english_pages_have_no_french_left(page, make_visitor, login, screenshot
     page.locator("#lang-en").click()
     page.wait_for_function("() => document.querySelector('#page-title').textContent.trim() === 'Log in'")
     assert page.locator("#lang-en").get_attribute("aria-pressed") == "true"
-    login(page, address, password)
     for path in [*ACCOUNT_PAGES, "/compte"]:
+        if path == "/compte":
+            login(page, address, password)  # the login page itself was checked anonymously above
         page.goto(path)
         page.locator("#page-title").wait_for()
         page.wait_for_timeout(300)
@@ -299,6 +301,26 @@ def test_pages_fit_and_screenshots(new_context, make_visitor, login, screenshot,
         screenshot(page, "account-menu-phone", full_page=False)
     else:
         assert menu.is_hidden() and page.locator("#nav-account").is_visible()
+
+
+# WCAG 2.x contrast of every visible text element against its composited background (1.4.3, AA).
+CONTRAST_JS = "\n".join(line for line in Path(__file__).with_name("wcag_contrast.js").read_text().splitlines()
+                        if not line.startswith("//"))
+
+
+def test_text_contrast_is_wcag_aa(page, make_visitor, login) -> None:
+    address, password, _ = make_visitor()
+    for path in ACCOUNT_PAGES:
+        page.goto(path)
+        page.locator("#page-title").wait_for()
+        page.wait_for_timeout(300)
+        assert page.evaluate(CONTRAST_JS) == [], path
+    login(page, address, password)
+    page.goto("/compte")
+    page.locator("#profile-email").wait_for()
+    page.locator("#totp-start").click()
+    page.locator("#totp-secret").wait_for()
+    assert page.evaluate(CONTRAST_JS) == []
 
 
 def test_keyboard_skip_link_and_labels(page) -> None:

@@ -50,7 +50,7 @@ class RawClient:
 
     def send(self, handler: str, path: str, **payload: Any) -> None:
         self.sio.emit("event", namespace=NAMESPACE, data={
-            "name": handler, "payload": payload, "router_data": {"pathname": path, "query": {}}})
+            "name": handler, "payload": payload, "router_data": {"pathname": path, "asPath": path, "query": {}}})
 
     def values(self, state: str, var: str) -> list[Any]:
         """Every value received for `state.var`, oldest first."""
@@ -149,11 +149,13 @@ def test_order_handlers_use_the_cookie_identity_not_the_url(live_app, make_visit
         with Session(live_app.engine) as db:
             reference = db.exec(select(Order.reference).where(Order.user_id == owner_id)).first()
         time.sleep(0.05)
-    owner.close()
     assert reference
+    orders_state = OrdersState.get_full_name()
+    owner.send(f"{orders_state}.load_order", f"/commandes/{reference}")  # control: the owner does see it
+    owner.wait_value(orders_state, "order", lambda order: order.get("reference") == reference, timeout=5)
+    owner.close()
 
     _email2, _password2, intruder_id = make_visitor()
-    orders_state = OrdersState.get_full_name()
     for cookie in (_cookie(live_app, intruder_id), None):
         intruder = RawClient(live_app.url, cookie=cookie)
         try:

@@ -97,8 +97,8 @@ def _desktop_links() -> rx.Component:
 
 def _mobile_menu() -> rx.Component:
     def item(label_key: str, href: str) -> rx.Component:
-        return rx.menu.item(rx.link(tr(label_key), href=href, width="100%", color="inherit",
-                                    underline="none"), as_child=False)
+        # as_child: the <a> itself is the menu item, so Enter on a focused item follows the link.
+        return rx.menu.item(rx.link(tr(label_key), href=href, color="inherit", underline="none"), as_child=True)
 
     return rx.box(
         rx.menu.root(
@@ -111,7 +111,7 @@ def _mobile_menu() -> rx.Component:
                 item("nav.home", "/"),
                 item("nav.catalogue", "/billetterie"),
                 rx.menu.item(rx.link(rx.hstack(rx.text(tr("nav.cart"), as_="span"), cart_badge(), spacing="1"),
-                                     href="/panier", width="100%", color="inherit", underline="none")),
+                                     href="/panier", color="inherit", underline="none"), as_child=True),
                 rx.cond(
                     AuthState.is_authenticated,
                     rx.fragment(

@@ -396,3 +396,18 @@ def test_delete_refused_with_future_tickets_then_explicit_cancel_and_delete(page
     with Session(live_app.engine) as db:
         assert db.get(User, user_id).anonymized_at is not None
         assert db.get(Ticket, ticket_id).status == TicketStatus.CANCELLED.value
+
+
+def test_mobile_menu_works_with_the_keyboard(new_context) -> None:
+    page = new_context(viewport={"width": 360, "height": 800}).new_page()
+    page.goto("/cgv")
+    page.locator("#page-title").wait_for()
+    page.locator("#mobile-menu-button").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("menuitem", name="Connexion").wait_for()
+    for _ in range(8):
+        if page.evaluate("document.activeElement.textContent") == "Connexion":
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/connexion/?$"))

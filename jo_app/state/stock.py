@@ -19,6 +19,7 @@ from reflex.istate.manager.token import BaseStateToken
 
 from jo_app.db import session_scope
 from jo_app.services import catalog
+from jo_app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,34 @@ STOCK_TOKEN = "stock"  # shared-state tokens cannot contain "_"
 
 
 def read_seats_left(event_ids: Iterable[int] | None = None) -> dict[str, int]:
-    """Seats left per event id (as str) from the database (all events when `event_ids` is None). Blocking."""
-    ids = None if event_ids is None else [int(i) for i in event_ids]
+    """Seats left per published event id (as str) from the database; all of them when `event_ids` is None.
+
+    Unpublished events are left out (their figures are not public); ids asked for but absent are not in the
+    result, and `publish_stock` drops them from the shared mapping. Blocking.
+    """
     with session_scope() as session:
-        return {str(event_id): int(left) for event_id, left in catalog.seats_left_by_event(session, ids).items()}
+        if event_ids is None:
+            cards = catalog.list_events(session, include_unpublished=True)
+            return {str(card.id): int(card.seats_left) for card in cards if card.is_published}
+        wanted = sorted({int(i) for i in event_ids})
+        published = set()
+        for event_id in wanted:
+            try:
+                catalog.get_event(session, event_id)
+            except DomainError:
+                continue
+            published.add(event_id)
+        return {str(event_id): int(left) for event_id, left in catalog.seats_left_by_event(session, wanted).items()
+                if event_id in published}
 
 
-def _merge(current: dict[str, int], fresh: dict[str, int], *, replace: bool) -> dict[str, int] | None:
+def _merge(current: dict[str, int], fresh: dict[str, int], *, replace: bool,
+           asked: Iterable[int] = ()) -> dict[str, int] | None:
     """The new mapping, or None when nothing changed (so no delta is sent to the linked clients)."""
     merged = dict(fresh) if replace else {**current, **fresh}
+    for event_id in asked:
+        if str(event_id) not in fresh:
+            merged.pop(str(event_id), None)
     return None if merged == current else merged
 
 
@@ -85,7 +105,7 @@ async def publish_stock(app: rx.App | None, event_ids: Iterable[int] | None = No
         app = app or _current_app()
         async with app.modify_state(BaseStateToken(ident=STOCK_TOKEN, cls=StockState)) as root:
             stock = await root.get_state(StockState)
-            merged = _merge(stock.seats_left, fresh, replace=ids is None)
+            merged = _merge(stock.seats_left, fresh, replace=ids is None, asked=ids or ())
             if merged is not None:
                 stock.seats_left = merged
         return fresh

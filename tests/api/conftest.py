@@ -85,6 +85,10 @@ def make_offers(session: Session, event_id: int) -> dict[str, int]:
 
 @pytest.fixture
 def world(engine: Engine) -> World:
+    return build_world(engine)
+
+
+def build_world(engine: Engine) -> World:
     signing.clear_cache()
     with Session(engine, expire_on_commit=False) as session:
         visitor, other = make_account(session), make_account(session)

@@ -55,6 +55,7 @@ def test_app_services_share_postgres_and_redis_with_several_workers(config, name
     assert env["DATABASE_URL"].endswith("@postgres:5432/jo_etickets")
     assert env["REDIS_URL"].startswith("redis://:") and env["REDIS_URL"].endswith("@redis:6379/0")
     assert env["REFLEX_REDIS_URL"] == env["REDIS_URL"]
+    assert env["REFLEX_TRUSTED_PROXY_HOPS"] == "1"  # client address from nginx's X-Forwarded-For
     assert int(env["GRANIAN_WORKERS"]) >= 2
     assert env["PROMETHEUS_MULTIPROC_DIR"] == "/tmp/prometheus"
     assert len(env["SECRET_KEY"]) >= 32

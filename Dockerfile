@@ -85,6 +85,8 @@ COPY --from=frontend /frontend /srv/jo-etickets/static
 RUN mkdir -p /app/var /app/.web /app/.states /tmp/prometheus \
  && chown -R jo:jo /app/var /app/.web /app/.states /tmp/prometheus \
  && chmod 0755 /usr/local/bin/jo-entrypoint
+# REFLEX_FRONTEND_PORT=0: rxconfig sets frontend_port=3000 for `make run`, and `reflex run --backend-only` refuses
+# any frontend port; 0 means "none".
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -22,9 +22,6 @@ def register(app: rx.App) -> None:
     """Add this area's pages to the app."""
     app.add_page(catalogue, route="/billetterie", title=f"Billetterie — {TITLE}",
                  on_load=[ShopState.load, StockState.link])
-    # The navbar links to /catalogue: same page.
-    app.add_page(catalogue, route="/catalogue", title=f"Billetterie — {TITLE}",
-                 on_load=[ShopState.load, StockState.link])
     app.add_page(session_page, route="/billetterie/[event_id]", title=f"Session — {TITLE}",
                  on_load=[EventPageState.load, StockState.link])
     app.add_page(cart_page, route="/panier", title=f"Panier — {TITLE}", on_load=CartState.load)

@@ -346,3 +346,37 @@ def test_screenshots_of_the_shop_pages(new_context, live_app, make_visitor, scre
         page.goto(path)
         page.locator("#page-title").first.wait_for()
         assert_fits(page, width, path)
+
+
+def test_keyboard_and_english(new_context, live_app, make_visitor):
+    """Links, pickers and buttons work from the keyboard; the shop switches to English without a reload."""
+    event_id, offers = make_event(live_app, capacity=30, title="Finale test clavier")
+    _email, _password, user_id = make_visitor()
+    context = new_context()
+    sign_in(context, live_app, user_id)
+    page = context.new_page()
+    page.goto("/billetterie")
+    card_link = page.locator(f"[data-event-id='{event_id}'] a").first
+    card_link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/billetterie/{event_id}")
+    page.locator(f"#qty-{offers['duo']}").focus()
+    page.keyboard.press("ArrowDown")  # 1 -> 2 in the native select
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == f"add-{offers['duo']}"
+    page.keyboard.press("Enter")
+    page.locator(f"#added-{offers['duo']}").wait_for()
+    assert cart_quantities(live_app, user_id) == 2
+
+    page.evaluate("() => { window.__noReload = 1; }")
+    page.locator("#lang-en").click()
+    page.get_by_text("seats left").first.wait_for()
+    page.get_by_role("button", name="Add to cart").first.wait_for()
+    assert page.evaluate("() => window.__noReload") == 1
+    page.goto("/paiement")
+    fill_card(page, DECLINED_CARD)
+    page.locator("#pay-button").click()
+    page.locator("#payment-error").wait_for()
+    assert "Nothing was bought" in page.locator("#payment-error").inner_text()
+    page.locator("#lang-fr").click()
+    page.wait_for_function("() => document.getElementById('payment-error').textContent.includes('Aucun achat')")

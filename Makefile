@@ -54,6 +54,7 @@ bench: deps-dev
 	$(PY) -m benchmarks.checkout
 	$(PY) -m benchmarks.gate
 	$(PY) -m benchmarks.pdf
+	$(PY) -m benchmarks.http
 
 lint: deps-dev
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 
 import reflex as rx
@@ -24,6 +25,7 @@ from jo_app.services.errors import DomainError
 log = logging.getLogger(__name__)
 
 STOCK_TOKEN = "stock"  # shared-state tokens cannot contain "_"
+PRUNE_INTERVAL_SECONDS = 60.0
 
 
 def read_seats_left(event_ids: Iterable[int] | None = None) -> dict[str, int]:
@@ -92,6 +94,26 @@ def _current_app() -> rx.App:
         return prerequisites.get_and_validate_app().app
 
 
+_last_prune = 0.0
+
+
+async def _prune_links(app: rx.App, stock: StockState) -> None:
+    """Forget clients that have gone away (at most once a minute).
+
+    Reflex keeps every client token that ever linked and checks each one at every push; without pruning, a
+    push would cost one lookup per visitor of the day. A pruned client that comes back links again on load.
+    """
+    global _last_prune
+    namespace = app.event_namespace
+    if namespace is None or time.monotonic() - _last_prune < PRUNE_INTERVAL_SECONDS:
+        return
+    _last_prune = time.monotonic()
+    linked = set(stock._linked_from)
+    alive = {token for token in linked if await namespace._token_manager.is_token_connected(token)}
+    if alive != linked:
+        stock._linked_from = alive
+
+
 async def publish_stock(app: rx.App | None, event_ids: Iterable[int] | None = None) -> dict[str, int]:
     """Push the current seats left of `event_ids` (all events when None) to every client linked to `stock`.
 
@@ -105,6 +127,7 @@ async def publish_stock(app: rx.App | None, event_ids: Iterable[int] | None = No
         app = app or _current_app()
         async with app.modify_state(BaseStateToken(ident=STOCK_TOKEN, cls=StockState)) as root:
             stock = await root.get_state(StockState)
+            await _prune_links(app, stock)
             merged = _merge(stock.seats_left, fresh, replace=ids is None, asked=ids or ())
             if merged is not None:
                 stock.seats_left = merged

@@ -55,6 +55,7 @@ bench: deps-dev
 	$(PY) -m benchmarks.gate
 	$(PY) -m benchmarks.pdf
 	$(PY) -m benchmarks.http
+	$(PY) -m benchmarks.topology
 
 lint: deps-dev
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,7 @@ Two set-ups on loopback, each on a fresh PostgreSQL database with its own Redis 
   2. nginx: nginx (TLS, the repo's configuration) in front of TWO app processes with `--workers` workers each.
 In each: `--concurrency` API clients (keep-alive HTTPS/HTTP sessions, one account each) buy `--orders` solo packs
 in total with `POST /api/v1/orders` (direct items, no confirmation e-mail), then employees scan every ticket once
-with `POST /api/v1/gate/scans`. Prints orders/s, scans/s, p50/p99, and checks seats sold = persons on tickets.
+with `POST /api/v1/scans`. Prints orders/s, scans/s, p50/p99, and checks seats sold = persons on tickets.
 Rate limits are off (RATE_LIMITS_ENABLED=false): this measures capacity, not the limiter.
 """
 
@@ -21,7 +21,10 @@ import time
 import uuid
 from pathlib import Path
 
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+# The app processes' key: tickets signed here (ensure_payload) must verify there.
+from tests.deploy.topology import SECRET
+
+os.environ["SECRET_KEY"] = SECRET
 os.environ.setdefault("BCRYPT_ROUNDS", "4")
 
 import requests
@@ -54,6 +57,7 @@ def _accounts(topo: Topology, count: int, role: Role) -> list[str]:
 
 def _client(base: str, email: str) -> requests.Session:
     session = requests.Session()
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides verify=False
     session.verify = False
     response = session.post(f"{base}/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=30)
     response.raise_for_status()
@@ -113,11 +117,18 @@ def measure(topo: Topology, base: str, concurrency: int, orders: int) -> dict[st
     jobs = [payloads[i::concurrency] for i in range(concurrency)]
 
     def scan(client, payload) -> bool:
-        response = client.post(f"{base}/api/v1/gate/scans", timeout=60,
+        response = client.post(f"{base}/api/v1/scans", timeout=60,
                                json={"payload": payload, "gate": "Porte A", "event_id": event_id})
-        return response.status_code == 200 and response.json()["verdict"] == "VALID"
+        ok = response.status_code == 200 and response.json()["verdict"] == "VALID"
+        if not ok and not failed_example:
+            failed_example.append(f"{response.status_code} {response.text[:300]}")
+        return ok
+
+    failed_example: list[str] = []
 
     scan_s, scan_lat, scan_fail = _run(staff, jobs, scan)
+    if failed_example:
+        print("first failed scan:", failed_example[0])
     with topo.engine.connect() as conn:
         sold, persons = conn.execute(text("SELECT seats_sold, (SELECT coalesce(sum(persons), 0) FROM tickets "
                                           "WHERE event_id = :e) FROM events WHERE id = :e"), {"e": event_id}).one()

@@ -98,9 +98,16 @@ def record_scan(verdict: str) -> None:
 # --- ASGI middleware --------------------------------------------------------------------------------------------------
 
 def route_label(scope: dict) -> str:
-    """The matched route template (`/billets/{ticket_id}/ticket.pdf`), never the raw path (bounded cardinality)."""
-    route = scope.get("route")
-    path = getattr(route, "path", None) or getattr(route, "path_format", None)
+    """The matched route template (`/api/v1/orders/{reference}`), never the raw path (bounded cardinality).
+
+    FastAPI (0.16x) keeps the full template of a route of an included router in its "effective route context"
+    (`scope["route"]` only has the path relative to the router); Starlette routes and mounts have it on the route.
+    """
+    context = (scope.get("fastapi") or {}).get("effective_route_context")
+    path = getattr(context, "path_format", None)
+    if not path:
+        route = scope.get("route")
+        path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if path else UNMATCHED
 
 

@@ -140,7 +140,10 @@ def test_backend_routes_go_through_the_upstream_with_a_request_id(topo: Topology
     assert status in (401, 403, 404) and headers["server"] == "nginx"
     assert "x-request-id" in headers
     assert http(f"{topo.url}/metrics")[0] == 404  # Prometheus scrapes the apps directly
-    assert http(f"http://127.0.0.1:{topo.apps[0].port}/metrics")[0] == 200
+    status, _, body = http(f"http://127.0.0.1:{topo.apps[0].port}/metrics")
+    assert status == 200
+    assert b'jo_http_requests_total{method="GET",route="/_health",status="200"}' in body  # Reflex's own routes
+    assert b"jo_db_up 1.0" in body
     big = b"x" * (2 * 1024 * 1024)
     assert http(f"{topo.url}/auth/logout", method="POST", data=big)[0] == 413
 

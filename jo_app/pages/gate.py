@@ -158,6 +158,8 @@ def _overlay() -> rx.Component:
                         font_weight="900", line_height="1.05", text_align="center"),
                 rx.text(GateState.verdict["detail"], id="gate-verdict-detail", font_size="1.35rem",
                         font_weight="700", text_align="center"),
+                rx.cond(GateState.verdict["holder"], rx.text(GateState.verdict["holder"], size="5", weight="bold",
+                                                             text_align="center", id="gate-verdict-holder")),
                 rx.cond(GateState.verdict["event"], rx.text(GateState.verdict["event"], size="4", text_align="center")),
                 rx.cond(GateState.verdict["ticket"], rx.text(GateState.verdict["ticket"], size="3",
                                                              font_family="monospace")),

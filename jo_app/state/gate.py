@@ -322,6 +322,7 @@ class GateState(AuthState):
         if await self._staff() is None:
             return
         self.camera_error = text("gate.camera_error", await self._lang(), kind=str(kind)[:40])
+        self.camera_on = False  # the button now offers to retry
 
 
 async def publish_admissions(app: rx.App | None, event_id: int) -> None:

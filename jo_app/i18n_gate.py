@@ -32,6 +32,7 @@ GATE: dict[str, dict[str, str]] = {
     "gate.camera_off": {"fr": "Couper la caméra", "en": "Turn camera off"},
     "gate.camera_error": {"fr": "Caméra indisponible ({kind}) : utilisez la saisie manuelle.",
                           "en": "Camera unavailable ({kind}): use manual entry."},
+    "gate.reload": {"fr": "Recharger la page", "en": "Reload the page"},
     "gate.manual": {"fr": "Saisie manuelle ou lecteur code-barres", "en": "Manual entry or barcode reader"},
     "gate.manual_placeholder": {"fr": "Code du billet puis Entrée", "en": "Ticket code then Enter"},
     "gate.check": {"fr": "Vérifier", "en": "Check"},

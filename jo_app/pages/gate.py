@@ -92,8 +92,16 @@ def _camera() -> rx.Component:
                 border_radius="12px", overflow="hidden", background="#000000", id="gate-camera",
             ),
         ),
-        rx.cond(GateState.camera_error, rx.text(GateState.camera_error, color=RED, weight="bold",
-                                                id="gate-camera-error")),
+        rx.cond(
+            GateState.camera_error,
+            rx.hstack(
+                rx.text(GateState.camera_error, color=RED, weight="bold", id="gate-camera-error", flex="1"),
+                # The camera permission is granted per document: a full reload fixes a client-side navigation.
+                rx.button(tr("gate.reload"), on_click=rx.call_script("window.location.reload()"), variant="soft",
+                          size="3", type="button"),
+                width="100%", align="center",
+            ),
+        ),
         rx.button(
             rx.cond(GateState.camera_on, tr("gate.camera_off"), tr("gate.camera_on")),
             on_click=GateState.toggle_camera, variant="outline", size="3", width="100%", id="gate-camera-toggle",

@@ -208,7 +208,10 @@ def page_shell(*children: rx.Component, title_key: str | None = None, narrow: bo
             flex="1",
         ),
         footer(),
-        custom_attrs={"lang": LangState.current_lang},
+        # data-hydrated="true" once the page's state (and its on_load handlers) reached the browser: tests wait for it
+        # before typing, so a late hydration cannot reset what they typed.
+        custom_attrs={"lang": LangState.current_lang, "data-hydrated": rx.cond(rx.State.is_hydrated, "true", "false")},
+        id="page-shell",
         min_height="100vh",
         display="flex",
         flex_direction="column",

@@ -169,7 +169,7 @@ class ForgotPasswordState(rx.State):
 
     @rx.event
     def on_load(self):
-        self.errors, self.notice, self.busy, self.code_requested = {}, "", False, False
+        self.errors, self.notice, self.busy, self.code_requested, self.email = {}, "", False, False, ""
 
     @rx.event
     async def request_code(self, form: dict[str, Any]):

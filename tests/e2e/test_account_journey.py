@@ -42,11 +42,22 @@ def wait_next_totp_step(after_step: int) -> None:
         time.sleep(0.5)
 
 
+def goto(page, path: str) -> None:
+    """Navigate and wait until the page state (and its on_load handlers) reached the browser."""
+    page.goto(path)
+    page.locator("#page-shell[data-hydrated=true]").wait_for()
+
+
 def fill_login(page, email: str, password: str) -> None:
-    page.goto("/connexion")
+    goto(page, "/connexion")
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     page.locator("#login-submit").click()
+
+
+def log_in(page, email: str, password: str) -> None:
+    fill_login(page, email, password)
+    page.wait_for_url(AFTER_LOGIN)
 
 
 def session_cookie(context) -> dict | None:
@@ -55,7 +66,7 @@ def session_cookie(context) -> dict | None:
 
 def test_register_verify_login_2fa_logout_login_again(page, context, live_app, smtp, screenshot) -> None:
     address = f"journey-{uuid.uuid4().hex[:8]}@example.org"
-    page.goto("/inscription")
+    goto(page, "/inscription")
     page.locator("#f-first_name").fill("Léa")
     page.locator("#f-last_name").fill("Dupont")
     page.locator("#f-email").fill(address)
@@ -98,7 +109,7 @@ def test_register_verify_login_2fa_logout_login_again(page, context, live_app, s
     assert cookie["value"] not in page.content()
 
     # Enable 2FA with a code from the real oathtool binary.
-    page.goto("/compte")
+    goto(page, "/compte")
     page.locator("#profile-email").filter(has_text=address).wait_for()
     page.locator("#email-verified").wait_for()
     page.locator("#totp-start").click()
@@ -124,7 +135,7 @@ def test_register_verify_login_2fa_logout_login_again(page, context, live_app, s
     page.locator("#logout-button").click()
     page.wait_for_url(re.compile(r".*/connexion/?\?bye=1$"))
     assert session_cookie(context) is None
-    page.goto("/compte")
+    goto(page, "/compte")
     page.locator("#account-login-needed").wait_for()
     assert address not in page.locator("body").inner_text()
 
@@ -168,14 +179,14 @@ def test_login_with_recovery_code_is_single_use(new_context, make_visitor, live_
 
 
 def test_account_page_shows_nothing_private_without_login(page, context) -> None:
-    page.goto("/compte")
+    goto(page, "/compte")
     page.locator("#account-login-needed").wait_for()
     assert page.locator("#profile-email").count() == 0
     assert page.locator("#session-list").count() == 0
     assert session_cookie(context) is None
     # A forged cookie is not a session.
     context.add_cookies([{"name": "jo_session", "value": "forged-token", "url": page.url}])
-    page.goto("/compte")
+    goto(page, "/compte")
     page.locator("#account-login-needed").wait_for()
     assert page.locator("#profile-email").count() == 0
 
@@ -187,7 +198,7 @@ def test_handoff_code_is_single_use_and_next_is_local(new_context, make_visitor,
     page = context.new_page()
     hand_offs: list[str] = []
     page.on("request", lambda r: hand_offs.append(r.url) if "/auth/complete" in r.url else None)
-    page.goto("/connexion?next=//evil.example/x")
+    goto(page, "/connexion?next=//evil.example/x")
     page.locator("#email").fill(address)
     page.locator("#password").fill(password)
     page.locator("#login-submit").click()
@@ -211,7 +222,7 @@ def test_log_out_everywhere_and_revoke_one_session(new_context, make_visitor) ->
         page.wait_for_url(AFTER_LOGIN)
         pages.append((context, page))
     (_, first), (_, second), (_, third) = pages
-    first.goto("/compte")
+    goto(first, "/compte")
     rows = first.locator(".session-row")
     rows.nth(2).wait_for()
     assert rows.count() == 3
@@ -222,19 +233,19 @@ def test_log_out_everywhere_and_revoke_one_session(new_context, make_visitor) ->
     first.locator("#logout-everywhere").click()
     first.wait_for_function("() => document.querySelectorAll('.session-row').length === 1")
     for other in (second, third):
-        other.goto("/compte")
+        goto(other, "/compte")
         other.locator("#account-login-needed").wait_for()
-    first.goto("/compte")
+    goto(first, "/compte")
     first.locator("#profile-email").filter(has_text=address).wait_for()
 
 
 def test_forgotten_password_same_answer_then_reset(page, make_visitor, smtp) -> None:
     address, _, _ = make_visitor()
-    page.goto("/mot-de-passe-oublie")
+    goto(page, "/mot-de-passe-oublie")
     page.locator("#f-email").fill(f"nobody-{uuid.uuid4().hex[:6]}@example.org")
     page.locator("#forgot-submit").click()
     unknown_text = page.locator("#notice").inner_text()
-    page.goto("/mot-de-passe-oublie")
+    goto(page, "/mot-de-passe-oublie")
     page.locator("#f-email").fill(address)
     page.locator("#forgot-submit").click()
     page.locator("#notice").wait_for()
@@ -253,17 +264,17 @@ def _french_only_strings() -> list[str]:
     return sorted({v["fr"] for v in CATALOGUE.values() if v["fr"] != v["en"] and len(v["fr"]) >= 8})
 
 
-def test_english_pages_have_no_french_left(page, make_visitor, login, screenshot) -> None:
+def test_english_pages_have_no_french_left(page, make_visitor, screenshot) -> None:
     address, password, _ = make_visitor()
     french = _french_only_strings()
-    page.goto("/connexion")
+    goto(page, "/connexion")
     page.locator("#lang-en").click()
     page.wait_for_function("() => document.querySelector('#page-title').textContent.trim() === 'Log in'")
     assert page.locator("#lang-en").get_attribute("aria-pressed") == "true"
     for path in [*ACCOUNT_PAGES, "/compte"]:
         if path == "/compte":
-            login(page, address, password)  # the login page itself was checked anonymously above
-        page.goto(path)
+            log_in(page, address, password)  # the login page itself was checked anonymously above
+        goto(page, path)
         page.locator("#page-title").wait_for()
         page.wait_for_timeout(300)
         body = page.locator("body").inner_text()
@@ -276,20 +287,20 @@ def test_english_pages_have_no_french_left(page, make_visitor, login, screenshot
 
 
 @pytest.mark.parametrize("width", [1280, 360])
-def test_pages_fit_and_screenshots(new_context, make_visitor, login, screenshot, width: int) -> None:
+def test_pages_fit_and_screenshots(new_context, make_visitor, screenshot, width: int) -> None:
     address, password, _ = make_visitor()
     context = new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     label = "desktop" if width == 1280 else "phone"
     for path in ACCOUNT_PAGES:
-        page.goto(path)
+        goto(page, path)
         page.locator("#page-title").wait_for()
         page.wait_for_timeout(300)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} overflows horizontally by {overflow}px at {width}px"
         screenshot(page, f"account-{path.strip('/')}-{label}")
-    login(page, address, password)
-    page.goto("/compte")
+    log_in(page, address, password)
+    goto(page, "/compte")
     page.locator("#profile-email").wait_for()
     assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
     screenshot(page, f"account-compte-{label}")
@@ -308,15 +319,15 @@ CONTRAST_JS = "\n".join(line for line in Path(__file__).with_name("wcag_contrast
                         if not line.startswith("//"))
 
 
-def test_text_contrast_is_wcag_aa(page, make_visitor, login) -> None:
+def test_text_contrast_is_wcag_aa(page, make_visitor) -> None:
     address, password, _ = make_visitor()
     for path in ACCOUNT_PAGES:
-        page.goto(path)
+        goto(page, path)
         page.locator("#page-title").wait_for()
         page.wait_for_timeout(300)
         assert page.evaluate(CONTRAST_JS) == [], path
-    login(page, address, password)
-    page.goto("/compte")
+    log_in(page, address, password)
+    goto(page, "/compte")
     page.locator("#profile-email").wait_for()
     page.locator("#totp-start").click()
     page.locator("#totp-secret").wait_for()
@@ -324,7 +335,7 @@ def test_text_contrast_is_wcag_aa(page, make_visitor, login) -> None:
 
 
 def test_keyboard_skip_link_and_labels(page) -> None:
-    page.goto("/inscription")
+    goto(page, "/inscription")
     page.locator("#page-title").wait_for()
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.className").find("jo-skip") >= 0
@@ -334,10 +345,10 @@ def test_keyboard_skip_link_and_labels(page) -> None:
         assert page.locator(f"label[for={field}]").count() == 1, field
 
 
-def test_delete_account(page, make_visitor, login, live_app) -> None:
+def test_delete_account(page, make_visitor, live_app) -> None:
     address, password, user_id = make_visitor()
-    login(page, address, password)
-    page.goto("/compte")
+    log_in(page, address, password)
+    goto(page, "/compte")
     page.locator("#f-del-password").fill("Wrong!Password1")
     page.locator("#delete-submit").click()
     page.locator("#f-del-password-error").filter(has_text="Mot de passe actuel incorrect").wait_for()
@@ -378,12 +389,12 @@ def _future_ticket(engine, user_id: int) -> int:
         return ticket.id
 
 
-def test_delete_refused_with_future_tickets_then_explicit_cancel_and_delete(page, make_visitor, login,
+def test_delete_refused_with_future_tickets_then_explicit_cancel_and_delete(page, make_visitor,
                                                                             live_app) -> None:
     address, password, user_id = make_visitor()
     ticket_id = _future_ticket(live_app.engine, user_id)
-    login(page, address, password)
-    page.goto("/compte")
+    log_in(page, address, password)
+    goto(page, "/compte")
     page.locator("#f-del-password").fill(password)
     page.locator("#delete-submit").click()
     refusal = page.locator("#delete-refused")
@@ -400,7 +411,7 @@ def test_delete_refused_with_future_tickets_then_explicit_cancel_and_delete(page
 
 def test_mobile_menu_works_with_the_keyboard(new_context) -> None:
     page = new_context(viewport={"width": 360, "height": 800}).new_page()
-    page.goto("/cgv")
+    goto(page, "/cgv")
     page.locator("#page-title").wait_for()
     page.locator("#mobile-menu-button").focus()
     page.keyboard.press("Enter")

@@ -99,7 +99,7 @@ def event_form() -> rx.Component:
             ),
             on_submit=S.save_event, reset_on_submit=False, key=S.event_form_key, id="event-form", width="100%",
         ),
-        rx.box(_image_picker("event", S.event_image, S.upload_event_image), margin_top="0.75rem"),
+        rx.box(_image_picker("event", S.event_image_url, S.upload_event_image), margin_top="0.75rem"),
         field_error(S.event_errors.get("image", "").to(str), "event-image"),
         width="100%",
     )
@@ -228,7 +228,7 @@ def offers_panel() -> rx.Component:
                     rx.text(tr("admin.no_offers"), color=MUTED)),
             rx.divider(margin_y="0.75rem"),
             offer_form(),
-            rx.box(_image_picker("offer", S.offer_image, S.upload_offer_image), margin_top="0.75rem"),
+            rx.box(_image_picker("offer", S.offer_image_url, S.upload_offer_image), margin_top="0.75rem"),
             width="100%", id="offers-panel",
         ),
         rx.fragment(),

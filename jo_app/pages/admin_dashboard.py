@@ -7,7 +7,6 @@ import reflex as rx
 from jo_app.i18n import LangState, tr
 from jo_app.pages.admin_components import MUTED, admin_shell, loc
 from jo_app.state.admin_dashboard import AdminDashboardState as S
-from jo_app.state.admin_live import AdminLiveState
 
 BLUE = "#1d4ed8"
 GREEN = "#047857"
@@ -81,9 +80,6 @@ def admissions_chart() -> rx.Component:
 def dashboard_page() -> rx.Component:
     kpis = S.kpis
     return admin_shell(
-        # Remounts (and so reloads the figures through the admin-checked handler) whenever the shared counter
-        # moves: after each sale, cancellation or scan anywhere.
-        rx.box(key=AdminLiveState.version.to_string(), on_mount=S.load, display="none", id="admin-live-probe"),
         rx.cond(
             S.loaded,
             rx.vstack(

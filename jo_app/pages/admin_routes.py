@@ -14,6 +14,7 @@ from jo_app.pages.admin_users import users_page
 from jo_app.state.admin_audit import AdminAuditState
 from jo_app.state.admin_catalog import AdminCatalogState
 from jo_app.state.admin_common import AdminState
+from jo_app.state.admin_dashboard import AdminDashboardState
 from jo_app.state.admin_live import AdminLiveState
 from jo_app.state.admin_orders import AdminOrdersState
 from jo_app.state.admin_users import AdminUsersState
@@ -23,8 +24,9 @@ TITLE = "Administration — JO E-Tickets"
 
 def register(app: rx.App) -> None:
     """Add the admin pages to the app."""
-    # The dashboard loads its figures from a keyed probe's on_mount (see pages.admin_dashboard).
-    app.add_page(dashboard_page, route="/admin", title=TITLE, on_load=[AdminState.check_access, AdminLiveState.link])
+    # The dashboard links to the live admin counter: `admin_live.publish_admin_stats` refreshes it on the server.
+    app.add_page(dashboard_page, route="/admin", title=TITLE,
+                 on_load=[AdminState.check_access, AdminDashboardState.load, AdminLiveState.link])
     app.add_page(catalog_page, route="/admin/evenements", title=TITLE,
                  on_load=[AdminState.check_access, AdminCatalogState.load])
     app.add_page(orders_page, route="/admin/commandes", title=TITLE,

@@ -1,6 +1,7 @@
 """CSV exports for administrators (the caller checks the role): sales and admissions.
 
-Returned as `str` (UTF-8 text, comma separated, header row, CRLF line ends as the csv module writes them).
+Returned as `str` (UTF-8 text, comma separated, header row, `\n` line ends: a browser download of a text
+data URL would turn CRLF into LF anyway).
 Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with a quote:
 e-mail addresses and event titles come from users and admins (CSV injection).
 """
@@ -41,7 +42,7 @@ def _amount(cents: int) -> str:
 
 def _write(header: tuple[str, ...], rows: Iterable[Iterable[object]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([_cell(v) for v in row])

@@ -10,84 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import reflex as rx
 
-from jo_app.db import session_scope
 from jo_app.services import catalog, images
 from jo_app.services.catalog import EventInput, OfferInput
 from jo_app.services.errors import DomainError, ValidationError
+from jo_app.state.admin_catalog_data import (
+    EMPTY_EVENT,
+    EMPTY_OFFER,
+    EVENT_FIELDS,
+    OFFER_FIELDS,
+    UPLOAD_URL_PREFIX,
+    event_detail,
+    event_rows,
+    image_value,
+    parse_local_datetime,
+    parse_price_cents,
+    run,
+)
 from jo_app.state.admin_common import AdminState, as_int, clean, error_key, field_errors
 from jo_app.state.admin_live import publish_catalogue
-from jo_app.state.shop_format import PARIS, image_src, labels, paris
-
-UPLOAD_URL_PREFIX = "/_upload/"
-EVENT_FIELDS = {"title", "sport", "venue", "city", "starts_at", "capacity", "description", "image"}
-OFFER_FIELDS = {"title", "offer_type", "price_cents", "description", "image"}
-EMPTY_EVENT = {"title": "", "sport": "", "venue": "", "city": "Paris", "starts_at": "", "capacity": "",
-               "description": "", "is_published": True}
-EMPTY_OFFER = {"title": "", "offer_type": "solo", "price": "", "description": "", "is_published": True}
-
-
-def parse_local_datetime(value: Any) -> datetime | None:
-    """"YYYY-MM-DDTHH:MM" (Paris time, as a datetime-local input sends it) -> aware datetime, else None."""
-    text = clean(value, 40)
-    try:
-        moment = datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
-
-
-def parse_price_cents(value: Any) -> int | None:
-    """"45", "45.5", "45,50" euros -> cents (None when not a price with at most 2 decimals)."""
-    text = clean(value, 20).replace(" ", "").replace("\u00a0", "").replace("€", "").replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        return None
-    return int(amount * 100)
-
-
-def _image_value(url: str) -> str | None:
-    return url or None
-
-
-def _event_rows() -> list[dict[str, Any]]:
-    with session_scope() as session:
-        cards = catalog.list_events(session, include_unpublished=True)
-    return [{"id": c.id, "title": c.title, "sport": c.sport, "venue": c.venue, "capacity": c.capacity,
-             "seats_sold": c.seats_sold, "is_published": c.is_published, "offers": len(c.offers),
-             "image": image_src(c.image), **labels("date", moment=c.starts_at)} for c in cards]
-
-
-def _event_detail(event_id: int) -> dict[str, Any] | None:
-    with session_scope() as session:
-        try:
-            card = catalog.get_event(session, event_id, include_unpublished=True)
-        except DomainError:
-            return None
-    offers = [{"id": o.id, "title": o.title, "offer_type": o.offer_type, "persons": o.persons,
-               "price": f"{o.price_cents // 100}.{o.price_cents % 100:02d}", "description": o.description,
-               "is_published": o.is_published, "image": o.image or "", **labels("price", cents=o.price_cents)}
-              for o in card.offers]
-    form = {"title": card.title, "sport": card.sport, "venue": card.venue, "city": card.city,
-            "starts_at": paris(card.starts_at).strftime("%Y-%m-%dT%H:%M"), "capacity": str(card.capacity),
-            "description": card.description, "is_published": card.is_published}
-    return {"id": card.id, "title": card.title, "image": card.image or "", "form": form, "offers": offers,
-            "seats_sold": card.seats_sold}
-
-
-def _run(action, *args) -> Any:
-    with session_scope() as session:
-        return action(session, *args)
+from jo_app.state.shop_format import image_src
 
 
 class AdminCatalogState(AdminState):
@@ -111,6 +56,8 @@ class AdminCatalogState(AdminState):
     error: str = ""
     confirm_delete: str = ""
     busy: bool = False
+    _event_image_original: str = ""
+    _offer_image_original: str = ""
 
     def _clear(self) -> None:
         self.events, self.offers, self.selected_id, self.selected_title = [], [], 0, ""
@@ -118,9 +65,9 @@ class AdminCatalogState(AdminState):
         self.event_image = self.offer_image = self.message = self.error = ""
 
     async def _reload(self) -> None:
-        self.events = await asyncio.to_thread(_event_rows)
+        self.events = await asyncio.to_thread(event_rows)
         if self.selected_id:
-            detail = await asyncio.to_thread(_event_detail, self.selected_id)
+            detail = await asyncio.to_thread(event_detail, self.selected_id)
             if detail is None:
                 self.selected_id, self.offers = 0, []
             else:
@@ -147,6 +94,7 @@ class AdminCatalogState(AdminState):
             return
         self.selected_id, self.selected_title, self.offers, self.selected_sold = 0, "", [], 0
         self.event_form, self.event_image, self.event_errors = dict(EMPTY_EVENT), "", {}
+        self._event_image_original = ""
         self.event_form_key = f"new-{secrets.token_hex(3)}"
         self._reset_offer_form()
         self._notice()
@@ -156,13 +104,14 @@ class AdminCatalogState(AdminState):
         """Load an event into the form and show its offers."""
         if await self._admin() is None:
             return
-        detail = await asyncio.to_thread(_event_detail, as_int(event_id) or 0)
+        detail = await asyncio.to_thread(event_detail, as_int(event_id) or 0)
         if detail is None:
             self._notice(error="err.admin.event_not_found")
             return
         self.selected_id, self.selected_title, self.offers = detail["id"], detail["title"], detail["offers"]
         self.selected_sold = detail["seats_sold"]
         self.event_form, self.event_image, self.event_errors = detail["form"], detail["image"], {}
+        self._event_image_original = detail["image"]
         self.event_form_key = f"e{detail['id']}-{secrets.token_hex(3)}"
         self._reset_offer_form()
         self._notice()
@@ -188,15 +137,16 @@ class AdminCatalogState(AdminState):
         data = EventInput(title=clean(form.get("title"), 300), sport=clean(form.get("sport"), 120),
                           venue=clean(form.get("venue"), 240), city=clean(form.get("city"), 120),
                           starts_at=starts_at, capacity=capacity, description=clean(form.get("description"), 6000),
-                          image=_image_value(self.event_image), is_published=bool(form.get("is_published")))
+                          image=image_value(self.event_image, self._event_image_original),
+                          is_published=bool(form.get("is_published")))
         self.busy = True
         yield
         try:
             if self.selected_id:
-                await asyncio.to_thread(_run, catalog.update_event, admin.user_id, self.selected_id, data)
+                await asyncio.to_thread(run, catalog.update_event, admin.user_id, self.selected_id, data)
                 event_id, message = self.selected_id, "msg.admin.event_saved"
             else:
-                event_id = await asyncio.to_thread(_run, catalog.create_event, admin.user_id, data)
+                event_id = await asyncio.to_thread(run, catalog.create_event, admin.user_id, data)
                 message = "msg.admin.event_created"
         except DomainError as exc:
             self.event_errors, self.error = field_errors(exc, EVENT_FIELDS)
@@ -205,9 +155,10 @@ class AdminCatalogState(AdminState):
             self.busy = False
         self.selected_id = event_id
         await self._reload()
-        detail = await asyncio.to_thread(_event_detail, event_id)
+        detail = await asyncio.to_thread(event_detail, event_id)
         if detail is not None:
             self.event_form, self.event_form_key = detail["form"], f"e{event_id}-{secrets.token_hex(3)}"
+            self.event_image = self._event_image_original = detail["image"]
         self._notice(message)
         await publish_catalogue(None, [event_id])
 
@@ -217,7 +168,7 @@ class AdminCatalogState(AdminState):
         if admin is None:
             return
         try:
-            await asyncio.to_thread(_run, catalog.set_event_published, admin.user_id, as_int(event_id) or 0,
+            await asyncio.to_thread(run, catalog.set_event_published, admin.user_id, as_int(event_id) or 0,
                                     bool(published))
         except DomainError as exc:
             self._notice(error=error_key(exc))
@@ -240,13 +191,14 @@ class AdminCatalogState(AdminState):
             return
         event_id = as_int(event_id) or 0
         try:
-            await asyncio.to_thread(_run, catalog.delete_event, admin.user_id, event_id)
+            await asyncio.to_thread(run, catalog.delete_event, admin.user_id, event_id)
         except DomainError as exc:
             self._notice(error=error_key(exc))
             return
         if self.selected_id == event_id:
             self.selected_id, self.offers, self.selected_title = 0, [], ""
             self.event_form, self.event_form_key, self.event_image = dict(EMPTY_EVENT), "new", ""
+            self._event_image_original = ""
         await self._reload()
         self._notice("msg.admin.deleted")
         await publish_catalogue(None, None)
@@ -255,6 +207,7 @@ class AdminCatalogState(AdminState):
 
     def _reset_offer_form(self) -> None:
         self.editing_offer_id, self.offer_form, self.offer_image, self.offer_errors = 0, dict(EMPTY_OFFER), "", {}
+        self._offer_image_original = ""
         self.offer_form_key = f"o-new-{secrets.token_hex(3)}"
 
     @rx.event
@@ -272,6 +225,7 @@ class AdminCatalogState(AdminState):
         if offer is None:
             return
         self.editing_offer_id, self.offer_image, self.offer_errors = offer["id"], offer["image"], {}
+        self._offer_image_original = offer["image"]
         self.offer_form = {"title": offer["title"], "offer_type": offer["offer_type"], "price": offer["price"],
                            "description": offer["description"], "is_published": offer["is_published"]}
         self.offer_form_key = f"o{offer['id']}-{secrets.token_hex(3)}"
@@ -294,13 +248,14 @@ class AdminCatalogState(AdminState):
             return
         data = OfferInput(event_id=self.selected_id, title=clean(form.get("title"), 200),
                           offer_type=clean(form.get("offer_type"), 20), price_cents=price,
-                          description=clean(form.get("description"), 6000), image=_image_value(self.offer_image),
+                          description=clean(form.get("description"), 6000),
+                          image=image_value(self.offer_image, self._offer_image_original),
                           is_published=bool(form.get("is_published")))
         try:
             if self.editing_offer_id:
-                await asyncio.to_thread(_run, catalog.update_offer, admin.user_id, self.editing_offer_id, data)
+                await asyncio.to_thread(run, catalog.update_offer, admin.user_id, self.editing_offer_id, data)
             else:
-                await asyncio.to_thread(_run, catalog.create_offer, admin.user_id, data)
+                await asyncio.to_thread(run, catalog.create_offer, admin.user_id, data)
         except DomainError as exc:
             self.offer_errors, self.error = field_errors(exc, OFFER_FIELDS)
             return
@@ -316,7 +271,7 @@ class AdminCatalogState(AdminState):
         if admin is None:
             return
         try:
-            await asyncio.to_thread(_run, catalog.set_offer_published, admin.user_id, as_int(offer_id) or 0,
+            await asyncio.to_thread(run, catalog.set_offer_published, admin.user_id, as_int(offer_id) or 0,
                                     bool(published))
         except DomainError as exc:
             self._notice(error=error_key(exc))
@@ -331,7 +286,7 @@ class AdminCatalogState(AdminState):
         if admin is None:
             return
         try:
-            await asyncio.to_thread(_run, catalog.delete_offer, admin.user_id, as_int(offer_id) or 0)
+            await asyncio.to_thread(run, catalog.delete_offer, admin.user_id, as_int(offer_id) or 0)
         except DomainError as exc:
             self._notice(error=error_key(exc))
             return
@@ -342,6 +297,14 @@ class AdminCatalogState(AdminState):
         await publish_catalogue(None, [self.selected_id] if self.selected_id else None)
 
     # ---------------------------------------------------------------- images
+
+    @rx.var
+    def event_image_url(self) -> str:
+        return image_src(self.event_image) if self.event_image else ""
+
+    @rx.var
+    def offer_image_url(self) -> str:
+        return image_src(self.offer_image) if self.offer_image else ""
 
     async def _store_upload(self, files: list[rx.UploadFile]) -> str | None:
         """Validate and store the first uploaded file; returns its public URL or None (error set)."""

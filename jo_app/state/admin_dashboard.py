@@ -65,7 +65,12 @@ class AdminDashboardState(AdminState):
 
     @rx.event
     async def load(self):
-        """on_load and on each live signal: re-read every figure (administrators only)."""
+        """on_load: read every figure (administrators only)."""
+        await self._refresh_figures()
+
+    async def _refresh_figures(self) -> None:
+        """Re-read every figure if this client is (still) an administrator; called by `load` and, for each open
+        dashboard, by `admin_live.publish_admin_stats`."""
         if await self._admin() is None:
             self._clear()
             return

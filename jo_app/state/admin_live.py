@@ -1,9 +1,9 @@
 """Live updates for staff screens and the visitor catalogue, pushed from the server (no polling).
 
-- `publish_admin_stats(app)`: call after each sale, cancellation and gate scan. It bumps a counter in the
-  shared state `AdminLiveState` (token `adminstats`); every open admin dashboard is linked to it and re-reads
-  its figures when the counter moves (its own handler, with its own admin check). The shared state carries
-  no figures at all, so being linked to it reveals nothing private.
+- `publish_admin_stats(app)`: call after each sale, cancellation and gate scan. Every open admin dashboard is
+  linked to the shared state `AdminLiveState` (token `adminstats`, which only keeps a change counter: being
+  linked reveals nothing); each linked client's dashboard state then re-reads its figures on the server, after
+  checking again, from that client's own session cookie, that it still belongs to an administrator.
 - `publish_catalogue(app, event_ids)`: call after a catalogue change (admin create / edit / publish / delete).
   It publishes the live stock (`publish_stock`) and re-runs the search of every open catalogue page linked to
   the shared stock, so a newly published session appears without a reload.
@@ -27,6 +27,24 @@ from jo_app.state.stock import STOCK_TOKEN, StockState, _current_app, publish_st
 log = logging.getLogger(__name__)
 
 ADMIN_STATS_TOKEN = "adminstats"  # shared-state tokens cannot contain "_"
+_TASKS: set[asyncio.Task] = set()  # live refreshes in flight (kept referenced until done)
+
+
+async def _connected(app: rx.App, token: str) -> bool:
+    namespace = app.event_namespace
+    return namespace is not None and await namespace._token_manager.is_token_connected(token)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    _TASKS.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("live refresh of a client failed: %s", task.exception())
+
+
+def _spawn(coro) -> None:
+    task = asyncio.create_task(coro)
+    _TASKS.add(task)
+    task.add_done_callback(_log_failure)
 
 
 class AdminLiveState(rx.SharedState):
@@ -43,36 +61,43 @@ class AdminLiveState(rx.SharedState):
         await self._link_to(ADMIN_STATS_TOKEN)
 
 
+async def _refresh_dashboard(app: rx.App, token: str) -> None:
+    from jo_app.state.admin_dashboard import AdminDashboardState
+
+    if not await _connected(app, token):
+        return
+    async with app.modify_state(BaseStateToken(ident=token, cls=AdminDashboardState)) as root:
+        dashboard = await root.get_state(AdminDashboardState)
+        if dashboard.loaded:
+            await dashboard._refresh_figures()
+
+
 async def publish_admin_stats(app: rx.App | None = None) -> None:
-    """Tell every open admin dashboard to reload its figures (after a sale, a cancellation or a scan)."""
+    """Make every open admin dashboard reload its figures (after a sale, a cancellation or a scan).
+
+    The reloads run as separate tasks (each takes its client's state lock): safe to await from a handler.
+    """
     try:
         app = app or _current_app()
         async with app.modify_state(BaseStateToken(ident=ADMIN_STATS_TOKEN, cls=AdminLiveState)) as root:
             live = await root.get_state(AdminLiveState)
             live.version += 1
+            tokens = set(live._linked_from)
+        for token in tokens:
+            _spawn(_refresh_dashboard(app, token))
     except Exception:
         log.exception("could not publish admin stats")
-
-
-_TASKS: set[asyncio.Task] = set()
 
 
 async def _refresh_catalogue_page(app: rx.App, token: str) -> None:
     from jo_app.state.shop import ShopState
 
-    namespace = app.event_namespace
-    if namespace is None or not await namespace._token_manager.is_token_connected(token):
+    if not await _connected(app, token):
         return
     async with app.modify_state(BaseStateToken(ident=token, cls=ShopState)) as root:
         shop = await root.get_state(ShopState)
         if shop.loaded:
             await shop._refresh()
-
-
-def _log_failure(task: asyncio.Task) -> None:
-    _TASKS.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("could not refresh a catalogue page: %s", task.exception())
 
 
 async def publish_catalogue(app: rx.App | None = None, event_ids: Iterable[int] | None = None) -> None:
@@ -87,8 +112,6 @@ async def publish_catalogue(app: rx.App | None = None, event_ids: Iterable[int] 
         async with app.modify_state(BaseStateToken(ident=STOCK_TOKEN, cls=StockState)) as root:
             tokens = set((await root.get_state(StockState))._linked_from)
         for token in tokens:
-            task = asyncio.create_task(_refresh_catalogue_page(app, token))
-            _TASKS.add(task)
-            task.add_done_callback(_log_failure)
+            _spawn(_refresh_catalogue_page(app, token))
     except Exception:
         log.exception("could not publish the catalogue")

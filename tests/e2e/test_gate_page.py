@@ -306,6 +306,9 @@ def test_manual_and_keyboard_wedge_entry(live_app, gate_events, new_context, scr
     page = new_context(viewport=PHONE).new_page()  # no camera here: manual entry must not need one
     open_gate(page, email, password, "Porte Nord", gate_events["main"])
 
+    # Record the vibration patterns the page asks for (the beep goes through WebAudio).
+    page.evaluate("() => { window.__vibrations = [];"
+                  " navigator.vibrate = (p) => { window.__vibrations.push(p); return true; }; }")
     # A keyboard-wedge reader types the code into the focused field, then Enter.
     page.locator("#gate-manual-input").focus()
     page.keyboard.type(valid.payload)
@@ -314,6 +317,8 @@ def test_manual_and_keyboard_wedge_entry(live_app, gate_events, new_context, scr
     assert "1" in detail
     screenshot(page, "gate-manual-valid-360", full_page=False)
     assert page.locator("#gate-manual-input").input_value() == ""  # cleared for the next ticket
+    page.wait_for_function("() => window.__vibrations.length === 1 && !!window.__joGateAudio")
+    assert page.evaluate("() => window.__vibrations") == [[120]]  # one short buzz for VALID
     used = ticket_row(live_app, valid.ticket_id)
     assert used.status == TicketStatus.USED.value and used.used_gate == "Porte Nord"
 
@@ -324,6 +329,8 @@ def test_manual_and_keyboard_wedge_entry(live_app, gate_events, new_context, scr
 
     manual(page, forged)
     wait_verdict(page, "INVALID")
+    page.wait_for_function("() => window.__vibrations.length === 3")
+    assert page.evaluate("() => window.__vibrations")[2] == [400, 100, 400]  # long buzzes for a refusal
     screenshot(page, "gate-manual-invalid-360", full_page=False)
 
     manual(page, cancelled.payload)

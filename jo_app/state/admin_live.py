@@ -3,7 +3,9 @@
 - `publish_admin_stats(app)`: call after each sale, cancellation and gate scan. Every open admin dashboard is
   linked to the shared state `AdminLiveState` (token `adminstats`, which only keeps a change counter: being
   linked reveals nothing); each linked client's dashboard state then re-reads its figures on the server, after
-  checking again, from that client's own session cookie, that it still belongs to an administrator.
+  checking again, from that client's own session cookie, that it still belongs to an administrator. Bursts
+  coalesce (one refresh per dashboard at most every 0.5 s). From FastAPI `def` routes use
+  `publish_admin_stats_from_thread()`.
 - `publish_catalogue(app, event_ids)`: call after a catalogue change (admin create / edit / publish / delete).
   It publishes the live stock (`publish_stock`) and re-runs the search of every open catalogue page linked to
   the shared stock, so a newly published session appears without a reload.
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 
 ADMIN_STATS_TOKEN = "adminstats"  # shared-state tokens cannot contain "_"
 _TASKS: set[asyncio.Task] = set()  # live refreshes in flight (kept referenced until done)
+_DASHBOARD_RERUN: dict[str, bool] = {}  # token -> another refresh requested while one was running
+DASHBOARD_MIN_INTERVAL = 0.5  # seconds between two refreshes of one dashboard (bursts of scans coalesce)
 
 
 async def _connected(app: rx.App, token: str) -> bool:
@@ -72,6 +76,23 @@ async def _refresh_dashboard(app: rx.App, token: str) -> None:
             await dashboard._refresh_figures()
 
 
+async def _refresh_dashboard_coalesced(app: rx.App, token: str) -> None:
+    """Refresh one dashboard; calls arriving meanwhile collapse into one more refresh, at most every 0.5 s."""
+    if token in _DASHBOARD_RERUN:
+        _DASHBOARD_RERUN[token] = True
+        return
+    _DASHBOARD_RERUN[token] = False
+    try:
+        while True:
+            await _refresh_dashboard(app, token)
+            await asyncio.sleep(DASHBOARD_MIN_INTERVAL)
+            if not _DASHBOARD_RERUN.get(token):
+                break
+            _DASHBOARD_RERUN[token] = False
+    finally:
+        _DASHBOARD_RERUN.pop(token, None)
+
+
 async def publish_admin_stats(app: rx.App | None = None) -> None:
     """Make every open admin dashboard reload its figures (after a sale, a cancellation or a scan).
 
@@ -84,9 +105,20 @@ async def publish_admin_stats(app: rx.App | None = None) -> None:
             live.version += 1
             tokens = set(live._linked_from)
         for token in tokens:
-            _spawn(_refresh_dashboard(app, token))
+            _spawn(_refresh_dashboard_coalesced(app, token))
     except Exception:
         log.exception("could not publish admin stats")
+
+
+def publish_admin_stats_from_thread() -> None:
+    """`publish_admin_stats` for blocking code in the server's worker threads (FastAPI `def` routes: REST
+    checkout, REST scans). Runs on the server's event loop; a no-op (logged) outside such a thread."""
+    import anyio.from_thread
+
+    try:
+        anyio.from_thread.run(publish_admin_stats, None)
+    except Exception:
+        log.exception("could not publish admin stats from a worker thread")
 
 
 async def _refresh_catalogue_page(app: rx.App, token: str) -> None:

@@ -155,7 +155,8 @@ class Topology:
             app.wait_ready()
 
 
-def _nginx_config(base: Path, static: Path, https_port: int, http_port: int, app_ports: list[int]) -> Path:
+def _nginx_config(base: Path, static: Path, https_port: int, http_port: int, app_ports: list[int],
+                  per_address_limits: bool = True) -> Path:
     conf = base / "nginx"
     (conf / "jo-etickets").mkdir(parents=True, exist_ok=True)
     for name in ("proxy.conf", "keepalive.conf", "headers.conf"):
@@ -168,6 +169,9 @@ def _nginx_config(base: Path, static: Path, https_port: int, http_port: int, app
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     site = site.replace("root /srv/jo-etickets/static;", f"root {static};")
     site = site.replace("return 301 https://$host$request_uri;", f"return 301 https://$host:{https_port}$request_uri;")
+    if not per_address_limits:  # benchmarks: every client comes from 127.0.0.1
+        site = re.sub(r"rate=\d+r/s", "rate=100000r/s", site)
+        site = site.replace("limit_conn jo_conn 64;", "limit_conn jo_conn 10000;")
     (conf / "jo-etickets.conf").write_text(site)
     subprocess.run([str(ROOT / "deploy" / "make-self-signed-cert.sh"), str(conf / "certs"), "127.0.0.1", "2"],
                    check=True, capture_output=True, timeout=60)
@@ -215,10 +219,11 @@ def export_frontend(web_dir: Path, api_url: str, log_path: Path) -> Path:
 
 @contextmanager
 def topology(base: Path, *, workers: int = 2, extra_env: dict[str, str] | None = None,
-             reuse: tuple[Path, int] | None = None):
+             reuse: tuple[Path, int] | None = None, per_address_limits: bool = True):
     """Start everything; yields a `Topology`; stops everything and drops the database.
 
     `reuse=(static_dir, https_port)`: serve an earlier export made for that port instead of exporting again.
+    `per_address_limits=False` lifts nginx's per-address request limits (benchmarks: all clients are 127.0.0.1).
     """
     admin_url = make_url(os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG))
     name = f"jo_topology_{uuid.uuid4().hex[:10]}"
@@ -259,7 +264,7 @@ def topology(base: Path, *, workers: int = 2, extra_env: dict[str, str] | None =
             app.start()
         for app in topo.apps:
             app.wait_ready()
-        conf = _nginx_config(base, static, https_port, http_port, app_ports)
+        conf = _nginx_config(base, static, https_port, http_port, app_ports, per_address_limits)
         topo.nginx = subprocess.Popen([NGINX, "-c", str(conf / "nginx.conf"), "-p", str(conf), "-g", "daemon off;"],
                                       stdout=(base / "nginx.out").open("w"), stderr=subprocess.STDOUT,
                                       start_new_session=True)

@@ -202,6 +202,7 @@ class GateState(AuthState):
         if await self._staff() is None:
             return
         lang = await self._lang()
+        form = form if isinstance(form, dict) else {}
         gate = str(form.get("gate", "") or "").strip()
         if not 1 <= len(gate) <= gate_service.GATE_MAX_LENGTH:
             self.setup_error = text("gate.err_gate", lang)
@@ -259,8 +260,10 @@ class GateState(AuthState):
     async def submit_manual(self, form: dict[str, Any]):
         """A code typed by hand or by a keyboard-wedge barcode reader (then Enter)."""
         info = await self._staff()
+        if info is None or not isinstance(form, dict):
+            return
         payload = str(form.get("code", "") or "").strip()
-        if info is None or not payload:
+        if not payload:
             return
         return await self._check(info, payload)
 

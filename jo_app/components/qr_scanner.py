@@ -22,6 +22,8 @@ SCANNER_PACKAGE = "@yudiel/react-qr-scanner@2.6.0"
 BARCODE_DETECTOR_VERSION = "3.2.2"  # pins zxing-wasm 3.1.3 exactly
 ZXING_WASM_VERSION = "3.1.3"
 WASM_ASSET = "zxing_reader.wasm"  # assets/zxing_reader.wasm, copied from zxing-wasm/dist/reader/
+# SHA-256 of that file; barcode-detector embeds the same value (ZXING_WASM_SHA256) for the build it expects.
+ZXING_WASM_SHA256 = "2ebda08a93eea3efcd8399cda6b276e6a0b1de4fec60b4d8988a047de4c6d1ba"
 
 DEFAULT_CONSTRAINTS: dict[str, Any] = {
     "facingMode": "environment",

@@ -28,7 +28,9 @@ from tests.deploy.conftest import PASSWORD, add_event
 from tests.deploy.topology import Topology, http, topology
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# One topology per run: with `pytest -n 2 --dist loadgroup` every test of this module goes to the same worker
+# (with plain `--dist load` a second worker may build a second topology: correct, just slower).
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("topology")]
 
 
 @pytest.fixture(scope="module")

@@ -156,3 +156,22 @@ def test_docs_are_served_without_any_cdn(client, world) -> None:
     assert "Idempotency-Key" in order_params
     assert paths["/api/v1/scans"]["post"]["security"] == [{"bearer": []}, {"session_cookie": []}]
     assert "429" in paths["/api/v1/auth/token"]["post"]["responses"]
+
+
+def test_rate_limits_are_shared_through_redis(client, world, settings_env) -> None:
+    """With REDIS_URL the counters live in Redis: a limiter built from scratch (another worker process) sees them."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/14"
+    redis.Redis.from_url(url).flushdb()
+    settings_env(REDIS_URL=url, RATE_LIMIT_LOGIN="2/minute")
+    try:
+        for _ in range(2):
+            token_for(client, world.visitor)
+        ratelimit._state.clear()  # forget this process's limiter objects, as a fresh worker would start
+        refused = client.post("/api/v1/auth/token", json={"email": world.visitor.email, "password": PASSWORD})
+        assert_error(refused, 429, "rate_limited")
+        assert any(b"LIMITS" in key for key in redis.Redis.from_url(url).scan_iter())
+    finally:
+        redis.Redis.from_url(url).flushdb()
+        ratelimit._state.clear()

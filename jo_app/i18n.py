@@ -264,6 +264,8 @@ _BASE: dict[str, dict[str, str]] = {
         "fr": "Vous vous êtes connecté avec un code de secours : il ne pourra plus servir.",
         "en": "You logged in with a recovery code: it cannot be used again.",
     },
+    "msg.account_deleted": {"fr": "Votre compte a été supprimé et vos données personnelles anonymisées.",
+                            "en": "Your account was deleted and your personal data anonymised."},
     "msg.logged_out": {"fr": "Vous êtes déconnecté.", "en": "You are logged out."},
 }
 

@@ -199,7 +199,7 @@ class AccountState(AuthState):
             return
         self._clear_private()
         self.busy = ""
-        yield hard_redirect("/auth/cleared?next=/%3Fdeleted%3D1", fresh_state=True)
+        yield hard_redirect("/auth/cleared?next=/connexion%3Fdeleted%3D1", fresh_state=True)
 
     @rx.event
     def cancel_delete(self):

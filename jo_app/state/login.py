@@ -59,6 +59,8 @@ class LoginState(AuthState):
             self.notice = "msg.password_reset"
         elif params.get("bye"):
             self.notice = "msg.logged_out"
+        elif params.get("deleted"):
+            self.notice = "msg.account_deleted"
         else:
             self.notice = ""
         if params.get("email") and not self.email:

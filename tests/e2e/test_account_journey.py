@@ -354,7 +354,8 @@ def test_delete_account(page, make_visitor, live_app) -> None:
     page.locator("#f-del-password-error").filter(has_text="Mot de passe actuel incorrect").wait_for()
     page.locator("#f-del-password").fill(password)
     page.locator("#delete-submit").click()
-    page.wait_for_url(re.compile(r".*/\?deleted=1$"))
+    page.wait_for_url(re.compile(r".*/connexion/?\?deleted=1$"))
+    page.locator("#notice").filter(has_text="Votre compte a été supprimé").wait_for()
     with Session(live_app.engine) as db:
         user = db.get(User, user_id)
         assert user.anonymized_at is not None and user.email != address
@@ -403,7 +404,8 @@ def test_delete_refused_with_future_tickets_then_explicit_cancel_and_delete(page
         assert db.get(User, user_id).anonymized_at is None
         assert db.get(Ticket, ticket_id).status == TicketStatus.VALID.value
     page.locator("#delete-force").filter(has_text="Annuler mes billets et supprimer mon compte").click()
-    page.wait_for_url(re.compile(r".*/\?deleted=1$"))
+    page.wait_for_url(re.compile(r".*/connexion/?\?deleted=1$"))
+    page.locator("#notice").filter(has_text="Votre compte a été supprimé").wait_for()
     with Session(live_app.engine) as db:
         assert db.get(User, user_id).anonymized_at is not None
         assert db.get(Ticket, ticket_id).status == TicketStatus.CANCELLED.value

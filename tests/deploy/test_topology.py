@@ -253,13 +253,16 @@ def test_restarting_the_whole_app_keeps_users_logged_in_and_their_carts(topo: To
     page.locator(f"#added-{shop['offer_id']}").wait_for()
     page.goto("/panier")
     total = page.locator("#cart-total").inner_text()
+    token = page.evaluate("() => sessionStorage.getItem('token')")
 
-    topo.restart_apps()
+    topo.restart_apps()  # SIGTERM: each process forgets its socket records in Redis on the way out
 
     page.goto("/panier")
     page.locator("#cart-total").wait_for()
     assert "/connexion" not in page.url
     assert page.locator("#cart-total").inner_text() == total
+    # Same Reflex client token after the restart: the client's state in Redis was kept, not replaced.
+    assert page.evaluate("() => sessionStorage.getItem('token')") == token
     with topo.engine.connect() as conn:
         quantity = conn.execute(text("SELECT sum(ci.quantity) FROM cart_items ci JOIN carts c ON c.id = ci.cart_id "
                                      "WHERE c.user_id = :u"), {"u": user_id}).scalar_one()

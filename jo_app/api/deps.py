@@ -51,8 +51,9 @@ class Principal:
     is_verified: bool
 
 
-def get_db_engine() -> Engine:
-    """The engine of the configured database (tests override this dependency)."""
+async def get_db_engine() -> Engine:
+    """The engine of the configured database (tests override this dependency). Cheap dependencies are `async`
+    so FastAPI does not hop to its threadpool for them; the ones doing I/O stay plain `def`."""
     return get_engine()
 
 
@@ -120,7 +121,7 @@ def optional_principal(
                      email=info.email, first_name=info.first_name, is_verified=info.is_verified)
 
 
-def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+async def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
     """The caller; 401 when anonymous."""
     if principal is None:
         raise unauthorized()
@@ -131,7 +132,7 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     """A dependency admitting only callers whose role (from the database) is one of `roles`."""
     allowed = frozenset(r.value for r in roles)
 
-    def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
         if principal.role not in allowed:
             raise ApiError(403, "forbidden", "You are not allowed to do this.")
         return principal

@@ -15,6 +15,7 @@ import logging
 import math
 import threading
 import time
+from functools import lru_cache
 
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
@@ -46,8 +47,13 @@ def reset() -> None:
             storage.reset()
 
 
+@lru_cache(maxsize=64)
+def _parse(text: str) -> RateLimitItem:
+    return parse(text)
+
+
 def limit_for(scope: str) -> RateLimitItem:
-    return parse(getattr(get_settings(), f"rate_limit_{scope}"))
+    return _parse(getattr(get_settings(), f"rate_limit_{scope}"))
 
 
 def identity(value: str | int | None) -> str:

@@ -140,6 +140,24 @@ def _disable_form() -> rx.Component:
     )
 
 
+def _regenerate_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading(tr("account.2fa_regenerate"), as_="h3", size="3"),
+            rx.text(tr("account.2fa_codes_left", n=T.codes_left), size="2", id="codes-left"),
+            rx.text(tr("account.2fa_regenerate_intro"), size="2", color=MUTED_COLOR),
+            text_field("regen_code", "field.totp_only", error=T.tf_errors["tf_regen_code"],
+                       autocomplete="one-time-code", input_mode="numeric", max_length=7, field_id="f-regen-code"),
+            submit_button("account.2fa_regenerate", busy=T.tf_busy, button_id="codes-regenerate", variant="outline"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=T.regenerate,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
 def _two_factor() -> rx.Component:
     return _section(
         "account.2fa",
@@ -154,7 +172,7 @@ def _two_factor() -> rx.Component:
         rx.cond(T.recovery_codes.length() > 0, _recovery_codes()),
         rx.cond(
             A.totp_enabled,
-            _disable_form(),
+            rx.vstack(_regenerate_form(), rx.separator(size="4"), _disable_form(), spacing="4", width="100%"),
             rx.cond(
                 T.enrolling,
                 _enrolment(),

@@ -33,6 +33,7 @@ class TwoFactorState(AccountState):
     recovery_codes: list[str] = []
     tf_errors: dict[str, str] = {}
     tf_busy: bool = False
+    codes_left: int = 0
 
     def _clear_enrolment(self) -> None:
         self.enrolling, self.qr_uri, self.secret_display = False, "", ""
@@ -40,7 +41,34 @@ class TwoFactorState(AccountState):
     @rx.event
     async def on_load_2fa(self):
         self._clear_enrolment()
-        self.recovery_codes, self.tf_errors, self.tf_busy = [], {}, False
+        self.recovery_codes, self.tf_errors, self.tf_busy, self.codes_left = [], {}, False, 0
+        info = await self.require_user()
+        if info is not None and info.totp_enabled:
+            try:
+                self.codes_left = await call_service(twofactor.remaining_recovery_codes, info.user_id)
+            except DomainError:
+                self.codes_left = 0
+
+    @rx.event
+    async def regenerate(self, form: dict[str, Any]):
+        """New recovery codes (the old ones die) after a valid authenticator code; shown once."""
+        info = await self._user_or_clear()
+        if info is None or self.tf_busy:
+            return
+        code = str(form.get("regen_code") or "").strip()[:16]
+        self.tf_errors = {}
+        if not code:
+            self.tf_errors = {"tf_regen_code": "err.required"}
+            return
+        self.tf_busy = True
+        yield
+        try:
+            codes = await call_service(twofactor.regenerate_recovery_codes, info.user_id, code)
+        except DomainError as exc:
+            self.tf_busy, self.tf_errors = False, {"tf_regen_code": error_of(exc)[1]}
+            return
+        self.tf_busy, self.recovery_codes, self.codes_left = False, codes, len(codes)
+        self.notice = "msg.codes_regenerated"
 
     @rx.event
     async def start(self):
@@ -81,6 +109,7 @@ class TwoFactorState(AccountState):
         self.tf_busy = False
         self._clear_enrolment()
         self.recovery_codes, self.totp_enabled, self.notice = codes, True, "msg.2fa_enabled"
+        self.codes_left = len(codes)
 
     @rx.event
     def codes_saved(self):
@@ -107,3 +136,4 @@ class TwoFactorState(AccountState):
             self.tf_errors = {"tf_password" if field == "password" else "tf_disable_code": key}
             return
         self.tf_busy, self.totp_enabled, self.notice = False, False, "msg.2fa_disabled"
+        self.codes_left = 0

@@ -424,3 +424,29 @@ def test_mobile_menu_works_with_the_keyboard(new_context) -> None:
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/connexion/?$"))
+
+
+def test_regenerate_recovery_codes_kills_the_old_ones(new_context, make_visitor, live_app) -> None:
+    address, password, user_id = make_visitor()
+    with Session(live_app.engine) as db:
+        secret = twofactor.begin_enrollment(db, user_id).secret
+        old_codes = twofactor.confirm_enrollment(db, user_id, oathtool(secret))
+    wait_next_totp_step(int(time.time() // 30))  # the enrolment used the current step
+    page = new_context().new_page()
+    fill_login(page, address, password)
+    page.locator("#totp-code").fill(old_codes[0])  # a recovery code: leaves the TOTP steps unused
+    page.locator("#login-submit").click()
+    page.wait_for_url(AFTER_LOGIN)
+    goto(page, "/compte")
+    page.locator("#codes-left").filter(has_text="9").wait_for()
+    page.locator("#f-regen-code").fill(oathtool(secret))
+    page.locator("#codes-regenerate").click()
+    new_codes = page.locator("#recovery-codes li")
+    new_codes.first.wait_for()
+    assert new_codes.count() == 10 and old_codes[1] not in new_codes.all_inner_texts()
+    page.locator("#codes-left").filter(has_text="10").wait_for()
+    other = new_context().new_page()
+    fill_login(other, address, password)
+    other.locator("#totp-code").fill(old_codes[1])
+    other.locator("#login-submit").click()
+    other.locator("#totp-code-error").filter(has_text="Code d'authentification invalide").wait_for()

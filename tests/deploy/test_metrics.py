@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -234,3 +235,20 @@ def test_multiprocess_mode_sums_the_workers(tmp_path):
     assert samples["jo_db_up"].value == 0  # the scrape still answers when the database is unreachable
     assert not [pid for pid in pids if (tmp_path / "prom" / f"gauge_livesum_{pid}.db").exists()]
     assert os.listdir(tmp_path / "prom")  # counters of finished workers are kept
+
+
+def test_grafana_dashboard_only_uses_exposed_metrics(live):
+    client, engine = live
+    build_shop(engine, visitors=1, orders_each=1)
+    metrics.record_order(1)
+    metrics.record_tickets(1)
+    metrics.record_scan("VALID")
+    client.get("/metrics")  # one request, so the HTTP histogram has samples
+    text_ = client.get("/metrics").text
+    families = list(text_string_to_metric_families(text_))
+    exposed = {f.name for f in families} | {s.name for f in families for s in f.samples}
+    dashboard = json.loads((ROOT / "monitoring" / "grafana-dashboard.json").read_text())
+    used = {name for panel in dashboard["panels"] for target in panel["targets"]
+            for name in re.findall(r"\bjo_[a-z_]+\b", target["expr"])}
+    assert used and used <= exposed, used - exposed
+    assert len({panel["id"] for panel in dashboard["panels"]}) == len(dashboard["panels"])

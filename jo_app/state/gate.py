@@ -27,6 +27,7 @@ from jo_app.services import gate_events
 from jo_app.services.errors import DomainError
 from jo_app.services.gate import ScanResult
 from jo_app.services.sessions import SessionInfo
+from jo_app.state.admin_live import publish_admin_stats
 from jo_app.state.auth import AuthState
 from jo_app.timeutil import utcnow
 
@@ -66,6 +67,17 @@ def _validate(payload: str, employee_id: int, gate: str, event_id: int) -> ScanR
 def read_counts(event_id: int) -> dict[str, int]:
     with session_scope() as session:
         return gate_service.admission_counts(session, event_id)
+
+
+_TASKS: set[asyncio.Task] = set()
+
+
+def _publish_admin_stats_soon() -> None:
+    """Refresh the open admin dashboards (admissions, invalid-scan anomalies) in a task of its own: it runs
+    after this handler released its state locks, and the verdict is not delayed by it."""
+    task = asyncio.get_running_loop().create_task(publish_admin_stats(None))
+    _TASKS.add(task)
+    task.add_done_callback(_TASKS.discard)
 
 
 # --- verdict texts -------------------------------------------------------------------------------------------
@@ -292,6 +304,7 @@ class GateState(AuthState):
             counts = await asyncio.to_thread(read_counts, self.event_id)
             live = await self.get_state(GateLiveState)
             live._apply(self.event_id, counts)
+        _publish_admin_stats_soon()
         return [rx.call_script(feedback_script(view["kind"])), GateState.hide_verdict(self.verdict_seq)]
 
     @rx.event(background=True)

@@ -127,11 +127,11 @@ def paris(moment) -> str:
     return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 
-def make_employee(live_app) -> tuple[str, str]:
+def make_employee(live_app, role: Role = Role.EMPLOYEE) -> tuple[str, str]:
     address = f"gate-staff-{uuid.uuid4().hex[:8]}@example.org"
     with Session(live_app.engine) as session:
         accounts.create_user(session, email=address, password="Sprint!Paris2024", first_name="Julien",
-                             last_name="Bernard", role=Role.EMPLOYEE, verified=True)
+                             last_name="Bernard", role=role, verified=True)
         session.commit()
     return address, "Sprint!Paris2024"
 
@@ -357,6 +357,12 @@ def test_other_device_counter_moves_within_one_second(live_app, gate_events, new
     page_b = new_context(viewport=PHONE).new_page()
     open_gate(page_a, *first, "Porte A", gate_events["main"])
     open_gate(page_b, *second, "Porte B", gate_events["main"])
+    admin = new_context().new_page()  # an open admin dashboard follows the scans too
+    admin.set_default_timeout(30_000)
+    login(admin, *make_employee(live_app, Role.ADMIN), next_path="/admin")
+    admin.goto("/admin")
+    admin.locator("#kpi-admissions").wait_for()
+    admin_before = int(admin.locator("#kpi-admissions").inner_text())
 
     before = int(page_b.locator("#gate-admitted").inner_text())
     page_b.evaluate("""() => { const el = document.querySelector('#gate-admitted');
@@ -372,6 +378,8 @@ def test_other_device_counter_moves_within_one_second(live_app, gate_events, new
     assert changed_at is not None and changed_at - admitted_at < 1_000
     assert page_b.locator("#gate-sold").inner_text() == page_a.locator("#gate-sold").inner_text()
     assert page_b.locator("#gate-verdict").count() == 0  # the verdict itself stays on the scanning device
+    admin.wait_for_function("n => document.querySelector('#kpi-admissions').textContent.trim() === String(n)",
+                            arg=admin_before + ticket.persons, timeout=5_000)
 
 
 RAW_SOCKET_JS = """async ({calls, wait}) => {

@@ -332,10 +332,13 @@ class LangState(rx.State):
         """Switch the display language (unknown values are ignored)."""
         if lang in LANGS:
             self.lang = lang
+            return sync_html_lang(lang)
+        return None
 
     @rx.event
     def toggle_lang(self):
         self.lang = "en" if self.lang == "fr" else "fr"
+        return sync_html_lang(self.lang)
 
     @rx.var
     def current_lang(self) -> str:
@@ -346,6 +349,16 @@ class LangState(rx.State):
     def messages(self) -> dict[str, str]:
         """The dynamic-key strings (errors, notices) in the current language, for `tr_var`."""
         return _DYNAMIC[normalize_lang(self.lang)]
+
+
+def sync_html_lang(lang: str | None = None) -> rx.event.EventSpec:
+    """Set `<html lang>` (screen readers, hyphenation) to `lang`, or to the `jo_lang` cookie's language."""
+    if lang in LANGS:
+        return rx.call_script(f"document.documentElement.lang = '{lang}'")
+    return rx.call_script(
+        f"document.documentElement.lang = ((document.cookie.match(/(?:^|; ){LANG_COOKIE}=(en|fr)(?:;|$)/) || [])[1]"
+        f" || '{DEFAULT_LANG}')"
+    )
 
 
 def _is_en() -> rx.Var:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import reflex as rx
 
 from jo_app.components.cart_badge import cart_badge
-from jo_app.i18n import LangState, tr
+from jo_app.i18n import LangState, sync_html_lang, tr
 from jo_app.state.auth import AuthState
 from jo_app.state.login import LoginState
 
@@ -155,7 +155,7 @@ def navbar() -> rx.Component:
             ),
             aria_label=tr("nav.main"),
         ),
-        on_mount=AuthState.load_identity,
+        on_mount=[AuthState.load_identity, sync_html_lang()],
         border_bottom="1px solid #d0d7e2",
         background="#ffffff",
         position="sticky",

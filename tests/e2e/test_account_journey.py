@@ -271,6 +271,7 @@ def test_english_pages_have_no_french_left(page, make_visitor, screenshot) -> No
     page.locator("#lang-en").click()
     page.wait_for_function("() => document.querySelector('#page-title').textContent.trim() === 'Log in'")
     assert page.locator("#lang-en").get_attribute("aria-pressed") == "true"
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     for path in [*ACCOUNT_PAGES, "/compte"]:
         if path == "/compte":
             log_in(page, address, password)  # the login page itself was checked anonymously above
@@ -281,6 +282,7 @@ def test_english_pages_have_no_french_left(page, make_visitor, screenshot) -> No
         left = [s for s in french if s in body or s in page.title()]
         assert not left, f"French strings left on {path}: {left[:5]}"
         assert page.locator("[lang=en]").count() >= 1
+        page.wait_for_function("() => document.documentElement.lang === 'en'")
     screenshot(page, "account-en-desktop")
     page.locator("#lang-fr").click()
     page.wait_for_function("() => document.querySelector('#page-title').textContent.trim() === 'Mon compte'")

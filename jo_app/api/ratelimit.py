@@ -1,4 +1,4 @@
-"""Rate limits for the sensitive HTTP endpoints, with the `limits` library (moving window).
+"""Rate limits for the sensitive HTTP endpoints, with the `limits` library (sliding window counter: O(1) a hit).
 
 Scopes and their settings (`jo_app.config`): login (token, refresh), register, orders (checkout), scans. Each
 request is counted once per client address AND once per identity (e-mail, account, token hash): either limit
@@ -18,8 +18,8 @@ import time
 from functools import lru_cache
 
 from limits import RateLimitItem, parse
-from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from jo_app.api.errors import ApiError
 from jo_app.config import get_settings
@@ -28,15 +28,30 @@ log = logging.getLogger(__name__)
 
 SCOPES = ("login", "register", "orders", "scans")
 _lock = threading.Lock()
-_state: dict[str, tuple[Storage, MovingWindowRateLimiter]] = {}
+_state: dict[str, tuple[Storage, SlidingWindowCounterRateLimiter]] = {}
 
 
-def _limiter() -> tuple[Storage, MovingWindowRateLimiter]:
+class _MemoryStorage(MemoryStorage):
+    """`limits`' memory storage without its expiry timer thread: the stock one starts a new `threading.Timer`
+    whenever the previous one ended (about every request under load), and waiting for a thread to start costs
+    milliseconds on a busy host. Expired keys are already ignored on read; here they are swept inline at most
+    once per second."""
+
+    _next_sweep = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - overrides the name-mangled private hook
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + 1.0
+            self._MemoryStorage__expire_events()
+
+
+def _limiter() -> tuple[Storage, SlidingWindowCounterRateLimiter]:
     uri = get_settings().redis_url or "memory://"
     with _lock:
         if uri not in _state:
-            storage = storage_from_string(uri)
-            _state[uri] = (storage, MovingWindowRateLimiter(storage))
+            storage = _MemoryStorage() if uri == "memory://" else storage_from_string(uri)
+            _state[uri] = (storage, SlidingWindowCounterRateLimiter(storage))
         return _state[uri]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -238,6 +239,68 @@ def test_kill_one_app_process_during_a_checkout_burst(topo: Topology, shop, brow
     finally:
         for context, _, _ in clients:
             context.close()
+        victim.start()
+        victim.wait_ready()
+    assert invariants(topo) == dict.fromkeys(invariants(topo), 0)
+
+
+@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+def test_api_orders_survive_a_killed_process_exactly_once(topo: Topology, shop):
+    """16 API clients order through nginx while one app process is killed: a request lost with it fails (502 or
+    a dropped connection) and is retried with the same Idempotency-Key until it answers; each client ends with
+    exactly one paid order."""
+    import requests
+
+    def client_for(email: str) -> requests.Session:
+        session = requests.Session()
+        session.trust_env, session.verify = False, False
+        response = session.post(f"{topo.url}/api/v1/auth/token", json={"email": email, "password": PASSWORD},
+                                timeout=30)
+        assert response.status_code == 200, response.text
+        session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        return session
+
+    users = [make_user(topo) for _ in range(16)]
+    sessions = [client_for(email) for email, _ in users]
+    body = {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2039, "cvc": "123",
+                     "holder": "Camille Durand"},
+            "items": [{"offer_id": shop["offer_id"], "quantity": 1}], "send_confirmation": False}
+    outcomes: dict[int, list] = {}
+    go = threading.Event()
+
+    def buy(index: int) -> None:
+        key = uuid.uuid4().hex
+        go.wait()
+        time.sleep(index * 0.05)  # spread over the kill
+        attempts = []
+        for _ in range(20):
+            try:
+                response = sessions[index].post(f"{topo.url}/api/v1/orders", json=body, timeout=30,
+                                                headers={"Idempotency-Key": key})
+                attempts.append(response.status_code)
+                if response.status_code in (200, 201):
+                    break
+            except requests.RequestException as exc:
+                attempts.append(type(exc).__name__)
+            time.sleep(0.5)
+        outcomes[index] = attempts
+
+    victim = topo.apps[0]
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    go.set()
+    time.sleep(0.3)
+    victim.kill()
+    try:
+        for thread in threads:
+            thread.join(timeout=120)
+        assert all(attempts and attempts[-1] in (200, 201) for attempts in outcomes.values()), outcomes
+        with topo.engine.connect() as conn:
+            for _, user_id in users:
+                statuses = conn.execute(text("SELECT status FROM orders WHERE user_id = :u"), {"u": user_id}).all()
+                assert [row.status for row in statuses] == ["paid"], (user_id, statuses, outcomes)
+    finally:
         victim.start()
         victim.wait_ready()
     assert invariants(topo) == dict.fromkeys(invariants(topo), 0)

@@ -254,6 +254,9 @@ def topology(base: Path, *, workers: int = 2, extra_env: dict[str, str] | None =
                 "APP_URL": topo.url, "APP_PORT": str(port), "GRANIAN_WORKERS": str(workers),
                 "REFLEX_FRONTEND_PORT": "0", "REFLEX_TRUSTED_PROXY_HOPS": "1",
                 "PROMETHEUS_MULTIPROC_DIR": str(base / f"prom{index}"),
+                # Reflex wipes its states folder at start: one per process (not the shared ./.states), else two
+                # processes starting together race on the same files (and would wipe another app's states).
+                "REFLEX_STATES_WORKDIR": str(base / f"states{index}"),
                 "LOG_FORMAT": "json", "BCRYPT_ROUNDS": "4", "LOCKOUT_THRESHOLD": "1000",
                 "RATE_LIMITS_ENABLED": "false", "OUTBOX_DIR": str(base / "outbox"), "CACHE_DIR": str(base / "cache"),
                 "SMTP_HOST": "", "MIGRATE_ON_START": "1", "REFLEX_LOGLEVEL": "info",

@@ -122,3 +122,17 @@ def submit_button(label_key: str, *, busy: rx.Var | bool = False, button_id: str
 
 def form_card(*children: rx.Component, **props: Any) -> rx.Component:
     return rx.card(rx.vstack(*children, spacing="3", width="100%"), width="100%", size="3", **props)
+
+
+def section_card(title_key: str, *children: rx.Component, section_id: str) -> rx.Component:
+    """A titled card holding one `<section>` of a page (heading id `<section_id>-title`)."""
+    return rx.card(
+        rx.el.section(
+            rx.heading(tr(title_key), as_="h2", size="5", margin_bottom="0.75rem", id=f"{section_id}-title"),
+            rx.vstack(*children, spacing="3", width="100%", align="start"),
+            aria_labelledby=f"{section_id}-title",
+            id=section_id,
+        ),
+        width="100%",
+        size="3",
+    )

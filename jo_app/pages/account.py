@@ -6,36 +6,23 @@ import reflex as rx
 
 from jo_app.components.forms import (
     MUTED_COLOR,
-    field_error,
     notice,
     password_field_with_rules,
+    section_card,
     submit_button,
     text_field,
 )
 from jo_app.components.layout import page_shell
 from jo_app.i18n import LangState, tr, tr_var
+from jo_app.pages.account_2fa import two_factor_section
 from jo_app.state.account import AccountState as A
-from jo_app.state.twofactor import TwoFactorState as T
-
-
-def _section(title_key: str, *children: rx.Component, section_id: str) -> rx.Component:
-    return rx.card(
-        rx.el.section(
-            rx.heading(tr(title_key), as_="h2", size="5", margin_bottom="0.75rem", id=f"{section_id}-title"),
-            rx.vstack(*children, spacing="3", width="100%", align="start"),
-            aria_labelledby=f"{section_id}-title",
-            id=section_id,
-        ),
-        width="100%",
-        size="3",
-    )
 
 
 def _profile() -> rx.Component:
     def row(label_key: str, value: rx.Var, value_id: str) -> rx.Component:
         return rx.data_list.item(rx.data_list.label(tr(label_key)), rx.data_list.value(value, id=value_id))
 
-    return _section(
+    return section_card(
         "account.profile",
         rx.data_list.root(
             row("field.first_name", A.first_name, "profile-first-name"),
@@ -56,7 +43,7 @@ def _profile() -> rx.Component:
 
 
 def _password() -> rx.Component:
-    return _section(
+    return section_card(
         "account.change_password",
         rx.form(
             rx.vstack(
@@ -73,118 +60,6 @@ def _password() -> rx.Component:
             width="100%",
         ),
         section_id="password",
-    )
-
-
-def _enrolment() -> rx.Component:
-    return rx.vstack(
-        rx.text(tr("account.2fa_scan")),
-        rx.image(src=T.qr_uri, alt=tr("account.2fa_qr_alt"), width="220px", height="220px", id="totp-qr",
-                 style={"imageRendering": "pixelated", "border": "1px solid #d0d7e2"}),
-        rx.text(tr("account.2fa_secret"), weight="bold", size="2"),
-        rx.code(T.secret_display, id="totp-secret", size="3", style={"wordBreak": "break-all"}),
-        rx.form(
-            rx.vstack(
-                text_field("totp_code", "field.totp_only", error=T.tf_errors["tf_code"], autocomplete="one-time-code",
-                           input_mode="numeric", max_length=7, field_id="f-totp-confirm"),
-                rx.hstack(
-                    submit_button("account.2fa_confirm", busy=T.tf_busy, button_id="totp-confirm"),
-                    rx.button(tr("common.cancel"), type="button", variant="soft", color_scheme="gray",
-                              on_click=T.cancel, size="3"),
-                    spacing="3", wrap="wrap",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=T.confirm,
-            reset_on_submit=True,
-            width="100%",
-        ),
-        spacing="3",
-        width="100%",
-        align="start",
-    )
-
-
-def _recovery_codes() -> rx.Component:
-    return rx.callout.root(
-        rx.vstack(
-            rx.heading(tr("account.2fa_codes_title"), as_="h3", size="4"),
-            rx.text(tr("account.2fa_codes_intro")),
-            rx.el.ul(rx.foreach(T.recovery_codes, lambda c: rx.el.li(rx.code(c, size="3"))), id="recovery-codes",
-                     style={"columns": "2", "paddingLeft": "1.2rem"}),
-            rx.button(tr("account.2fa_codes_done"), on_click=T.codes_saved, id="recovery-codes-done"),
-            spacing="3",
-            align="start",
-        ),
-        color_scheme="amber",
-        width="100%",
-    )
-
-
-def _disable_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            text_field("tf_password", "field.current_password", error=T.tf_errors["tf_password"], type="password",
-                       autocomplete="current-password", field_id="f-tf-password"),
-            text_field("tf_disable_code", "field.totp", error=T.tf_errors["tf_disable_code"],
-                       autocomplete="one-time-code", max_length=20, field_id="f-tf-disable-code"),
-            submit_button("account.2fa_disable", busy=T.tf_busy, button_id="totp-disable", color_scheme="red",
-                          variant="soft"),
-            spacing="3",
-            width="100%",
-        ),
-        on_submit=T.disable,
-        reset_on_submit=True,
-        width="100%",
-    )
-
-
-def _regenerate_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.heading(tr("account.2fa_regenerate"), as_="h3", size="3"),
-            rx.text(tr("account.2fa_codes_left", n=T.codes_left), size="2", id="codes-left"),
-            rx.text(tr("account.2fa_regenerate_intro"), size="2", color=MUTED_COLOR),
-            text_field("regen_code", "field.totp_only", error=T.tf_errors["tf_regen_code"],
-                       autocomplete="one-time-code", input_mode="numeric", max_length=7, field_id="f-regen-code"),
-            submit_button("account.2fa_regenerate", busy=T.tf_busy, button_id="codes-regenerate", variant="outline"),
-            spacing="2",
-            width="100%",
-        ),
-        on_submit=T.regenerate,
-        reset_on_submit=True,
-        width="100%",
-    )
-
-
-def _two_factor() -> rx.Component:
-    return _section(
-        "account.2fa",
-        rx.hstack(
-            rx.text(tr("account.2fa"), ":", weight="medium"),
-            rx.badge(rx.cond(A.totp_enabled, tr("account.2fa_on"), tr("account.2fa_off")),
-                     color_scheme=rx.cond(A.totp_enabled, "green", "gray"), size="2", id="totp-status",
-                     high_contrast=True),
-            align="center",
-        ),
-        field_error(T.tf_errors["tf_form"], "tf-form"),
-        rx.cond(T.recovery_codes.length() > 0, _recovery_codes()),
-        rx.cond(
-            A.totp_enabled,
-            rx.vstack(_regenerate_form(), rx.separator(size="4"), _disable_form(), spacing="4", width="100%"),
-            rx.cond(
-                T.enrolling,
-                _enrolment(),
-                rx.vstack(
-                    rx.text(tr("account.2fa_intro")),
-                    rx.button(tr("account.2fa_start"), on_click=T.start, id="totp-start", size="3"),
-                    spacing="3",
-                    align="start",
-                ),
-            ),
-        ),
-        section_id="two-factor",
     )
 
 
@@ -227,7 +102,7 @@ def _session_row(row: rx.Var) -> rx.Component:
 
 
 def _sessions() -> rx.Component:
-    return _section(
+    return section_card(
         "account.sessions",
         rx.box(rx.foreach(A.session_rows, _session_row), width="100%", id="session-list"),
         rx.button(tr("account.logout_everywhere"), on_click=A.logout_everywhere, variant="soft", color_scheme="red",
@@ -237,7 +112,7 @@ def _sessions() -> rx.Component:
 
 
 def _data() -> rx.Component:
-    return _section(
+    return section_card(
         "account.data",
         rx.text(tr("account.export_intro")),
         rx.button(rx.icon("download", size=16, aria_hidden="true"), tr("account.export"), on_click=A.export_data,
@@ -247,7 +122,7 @@ def _data() -> rx.Component:
 
 
 def _delete() -> rx.Component:
-    return _section(
+    return section_card(
         "account.delete",
         rx.text(tr("account.delete_intro")),
         rx.form(
@@ -287,8 +162,8 @@ def account_page() -> rx.Component:
         notice(A.notice),
         rx.cond(
             A.loaded,
-            rx.vstack(_profile(), _password(), _two_factor(), _sessions(), _data(), _delete(), spacing="4",
-                      width="100%"),
+            rx.vstack(_profile(), _password(), two_factor_section(), _sessions(), _data(), _delete(),
+                      spacing="4", width="100%"),
             rx.callout(
                 rx.text(tr("account.login_needed"), " ",
                         rx.link(tr("nav.login"), href="/connexion?next=/compte", id="account-login-link")),

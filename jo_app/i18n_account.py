@@ -54,6 +54,7 @@ ACCOUNT: dict[str, dict[str, str]] = {
     "account.change_password": {"fr": "Changer de mot de passe", "en": "Change password"},
     "account.change_password_submit": {"fr": "Enregistrer le nouveau mot de passe", "en": "Save the new password"},
     "account.2fa": {"fr": "Vérification en deux étapes", "en": "Two-step verification"},
+    "account.2fa_status": {"fr": "État :", "en": "Status:"},
     "account.2fa_on": {"fr": "Activée", "en": "Enabled"},
     "account.2fa_off": {"fr": "Désactivée", "en": "Disabled"},
     "account.2fa_intro": {

@@ -97,7 +97,7 @@ def two_factor_section() -> rx.Component:
     return section_card(
         "account.2fa",
         rx.hstack(
-            rx.text(tr("account.2fa"), ":", weight="medium"),
+            rx.text(tr("account.2fa_status"), weight="medium"),
             rx.badge(rx.cond(A.totp_enabled, tr("account.2fa_on"), tr("account.2fa_off")),
                      color_scheme=rx.cond(A.totp_enabled, "green", "gray"), size="2", id="totp-status",
                      high_contrast=True),

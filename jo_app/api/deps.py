@@ -81,22 +81,21 @@ def _from_bearer(db: Session, token: str) -> Principal:
         claims = decode_access_token(token)
     except TokenError:
         raise unauthorized("Invalid or expired access token.", "invalid_token") from None
-    row = db.exec(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == claims.session_id).execution_options(populate_existing=True)
+    row = db.execute(  # plain columns, one primary-key lookup: no ORM objects on the hot path
+        select(UserSession.user_id, UserSession.revoked_at, UserSession.expires_at, UserSession.last_seen_at,
+               User.role, User.is_locked, User.anonymized_at, User.email, User.first_name, User.is_verified)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == claims.session_id)
     ).first()
     if row is None:
         raise unauthorized("Invalid or expired access token.", "invalid_token")
-    user_session, user = row
     now = utcnow()
     idle_limit = now - timedelta(seconds=get_settings().session_idle_seconds)
-    alive = (user_session.revoked_at is None and user_session.expires_at > now
-             and user_session.last_seen_at > idle_limit)
-    if (not alive or user_session.user_id != claims.user_id or user.is_locked
-            or user.anonymized_at is not None):
+    alive = row.revoked_at is None and row.expires_at > now and row.last_seen_at > idle_limit
+    if not alive or row.user_id != claims.user_id or row.is_locked or row.anonymized_at is not None:
         raise unauthorized("This token has been revoked or has expired.", "token_revoked")
-    return Principal(user_id=user.id, role=user.role, session_id=user_session.id, via="bearer", email=user.email,
-                     first_name=user.first_name, is_verified=user.is_verified)
+    return Principal(user_id=row.user_id, role=row.role, session_id=claims.session_id, via="bearer", email=row.email,
+                     first_name=row.first_name, is_verified=row.is_verified)
 
 
 def optional_principal(

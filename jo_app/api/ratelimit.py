@@ -76,24 +76,29 @@ def identity(value: str | int | None) -> str:
     return hashlib.sha256(str(value).strip().lower().encode()).hexdigest()[:32]
 
 
-def enforce(scope: str, client_ip: str | None, *identities: str | int | None) -> None:
-    """Count one request of `scope` for the client address and each identity; 429 when over the limit."""
+def retry_after(scope: str, client_ip: str | None, *identities: str | int | None) -> int | None:
+    """Count one request of `scope` for the client address and each identity: None when allowed, else the seconds
+    to wait. For callers outside the HTTP API too (e.g. websocket handlers of the login and sign-up forms)."""
     settings = get_settings()
     if not settings.rate_limits_enabled:
-        return
+        return None
     item = limit_for(scope)
     keys = [f"ip:{client_ip or 'unknown'}"] + [f"id:{identity(i)}" for i in identities if i not in (None, "")]
     try:
         _storage, limiter = _limiter()
         refused = [key for key in keys if not limiter.hit(item, "jo", scope, key)]
         if not refused:
-            return
+            return None
         reset_at = max(limiter.get_window_stats(item, "jo", scope, key).reset_time for key in refused)
-    except ApiError:
-        raise
-    except Exception:
+    except Exception:  # storage down: fail open, but say so
         log.exception("rate limit storage unavailable (scope %s)", scope)
-        return
-    retry_after = max(1, math.ceil(reset_at - time.time()))
-    raise ApiError(429, "rate_limited", f"Too many requests. Try again in {retry_after} seconds.",
-                   headers={"Retry-After": str(retry_after)})
+        return None
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def enforce(scope: str, client_ip: str | None, *identities: str | int | None) -> None:
+    """Like `retry_after`, raising 429 `rate_limited` with a Retry-After header when over the limit."""
+    wait = retry_after(scope, client_ip, *identities)
+    if wait is not None:
+        raise ApiError(429, "rate_limited", f"Too many requests. Try again in {wait} seconds.",
+                       headers={"Retry-After": str(wait)})

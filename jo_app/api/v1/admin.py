@@ -19,7 +19,7 @@ from jo_app.services import admin_exports, catalog, orders, stats
 from jo_app.services.catalog_admin import EventInput, OfferInput
 
 Reference = Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$", description="e.g. JO24-7K3M-Q9XD")
-router = APIRouter(prefix="/admin", tags=["admin"], responses=responses(401, 403))
+router = APIRouter(prefix="/admin", tags=["admin"], responses=responses(401, 403, 422))
 EventId = Path(ge=1, le=2**31 - 1)
 OfferId = Path(ge=1, le=2**31 - 1)
 

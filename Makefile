@@ -47,7 +47,7 @@ run: seed
 ## Whole test suite (PostgreSQL tests need the server of TEST_POSTGRES_URL; CI makes them mandatory)
 test: deps-dev
 	$(VENV)/bin/ruff check .
-	$(REFLEX_ENV) $(VENV)/bin/pytest tests --ignore=tests/e2e -n 2
+	$(REFLEX_ENV) $(VENV)/bin/pytest tests --ignore=tests/e2e -n 2 --dist loadgroup
 	$(REFLEX_ENV) $(VENV)/bin/pytest tests/e2e
 
 bench: deps-dev

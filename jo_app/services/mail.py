@@ -214,7 +214,7 @@ def send_order_confirmation(
         quantity, unit = int(line.get("quantity", 1)), int(line.get("unit_price_cents", 0))
         rows.append((_line_label(line, lang), quantity, format_price(quantity * unit, lang)))
     total = format_price(total_cents, lang)
-    url = f"{get_settings().app_url.rstrip('/')}/tickets"
+    url = f"{get_settings().app_url.rstrip('/')}/billets"
     if lang == "en":
         subject = f"JO E-Tickets — Order {reference} confirmed"
         intro = [_greeting(first_name, lang), f"Thank you for your order {reference}. Your payment has been accepted."]

@@ -16,6 +16,7 @@ from typing import Any
 
 import reflex as rx
 
+from jo_app.api import metrics
 from jo_app.config import get_settings
 from jo_app.db import session_scope
 from jo_app.i18n import LangState, normalize_lang
@@ -203,6 +204,8 @@ class CheckoutState(AuthState):
                 self.form_error = "err.shop.generic"
             return
         if result.created:
+            metrics.record_order(result.total_cents)
+            metrics.record_tickets(len(result.ticket_ids))
             _send_later(user.user_id, user.first_name, result.reference, lang)
         event_ids = await asyncio.to_thread(_event_ids, user.user_id, result.reference)
         await publish_stock(None, event_ids)

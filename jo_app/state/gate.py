@@ -19,6 +19,7 @@ from typing import Any
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
+from jo_app.api import metrics
 from jo_app.db import session_scope
 from jo_app.i18n import LangState, text
 from jo_app.models import Role
@@ -235,6 +236,7 @@ class GateState(AuthState):
             self.notice = text("gate.err_busy", lang)
             return
         self.notice = ""
+        metrics.record_scan(result.verdict.value)
         view = verdict_view(result, lang)
         self.verdict = view
         self.verdict_visible = True

@@ -6,6 +6,9 @@ import csv
 import io
 from datetime import timedelta
 
+from sqlmodel import Session
+
+from jo_app.models import Ticket
 from jo_app.timeutil import utcnow
 from tests.api.conftest import assert_error, bearer, buy
 
@@ -38,6 +41,15 @@ def test_stats_and_exports(client, world) -> None:
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(export.text)))
     assert [r["order_reference"] for r in rows] == [order["reference"]] and rows[0]["quantity"] == "2"
+    payload = client.get(f"/api/v1/tickets/{order['ticket_ids'][0]}/qr.png", headers=bearer(client, world.visitor))
+    assert payload.status_code == 200
+    with Session(world.engine) as session:
+        qr = session.get(Ticket, order["ticket_ids"][0]).qr_payload
+    scan = client.post("/api/v1/scans", headers=bearer(client, world.employee), json={"payload": qr, "gate": "Nord"})
+    assert scan.json()["verdict"] == "VALID"
+    admissions = client.get("/api/v1/admin/exports/admissions.csv", headers=admin)
+    rows = list(csv.DictReader(io.StringIO(admissions.text)))
+    assert [(r["gate"], r["persons"]) for r in rows] == [("Nord", "4")]
     found = client.get("/api/v1/admin/orders", headers=admin, params={"q": order["reference"][-4:]}).json()
     assert [o["reference"] for o in found] == [order["reference"]]
     detail = client.get(f"/api/v1/admin/orders/{order['reference']}", headers=admin).json()

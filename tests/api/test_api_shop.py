@@ -56,6 +56,8 @@ def test_cart_read_add_set_remove(client, world) -> None:
                              json={"offer_id": world.offers["solo"], "quantity": -1}), 422, "invalid_request")
     cart = client.delete(f"/api/v1/cart/items/{world.offers['duo']}", headers=headers).json()
     assert cart["count"] == 0
+    client.post("/api/v1/cart/items", headers=headers, json={"offer_id": world.offers["solo"], "quantity": 2})
+    assert client.delete("/api/v1/cart", headers=headers).json()["lines"] == []
     assert_error(client.get("/api/v1/cart"), 401)
 
 
@@ -115,6 +117,8 @@ def test_orders_and_tickets_are_private(client, world) -> None:
     assert detail["tickets"][0]["id"] == ticket_id and detail["summary"]["persons"] == 2
     tickets = client.get("/api/v1/tickets", headers=mine).json()
     assert [t["id"] for t in tickets] == [ticket_id] and tickets[0]["status"] == "valid"
+    one = client.get(f"/api/v1/tickets/{ticket_id}", headers=mine).json()
+    assert one["order_reference"] == order["reference"] and one["pdf_url"] == f"/api/v1/tickets/{ticket_id}/ticket.pdf"
 
     png = client.get(f"/api/v1/tickets/{ticket_id}/qr.png", headers=mine)
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Security
@@ -62,8 +63,28 @@ def get_db(engine: Engine = Depends(get_db_engine)) -> Iterator[Session]:
         yield session
 
 
+@lru_cache(maxsize=1)
+def trusted_proxy_hops() -> int:
+    """Reflex's `trusted_proxy_hops` (rxconfig / REFLEX_TRUSTED_PROXY_HOPS): 0 ignores X-Forwarded-For."""
+    try:
+        from reflex.config import get_config
+
+        return max(0, int(get_config().trusted_proxy_hops or 0))
+    except Exception:  # no rxconfig (e.g. the API served alone): trust no header
+        return 0
+
+
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client address, resolved exactly like Reflex does for the websocket: X-Forwarded-For is honoured only
+    behind the configured number of trusted proxies (else a client could pick its own rate-limit bucket, and
+    behind nginx every client would share nginx's address and lockout)."""
+    address = request.client.host if request.client else None
+    hops = trusted_proxy_hops()
+    if hops:
+        forwarded = [ip.strip() for ip in request.headers.get("x-forwarded-for", "").split(",") if ip.strip()]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    return address[:45] if address else None
 
 
 def _same_origin(request: Request) -> bool:

@@ -176,3 +176,31 @@ def test_rate_limits_are_shared_through_redis(client, world, settings_env) -> No
     finally:
         redis.Redis.from_url(url).flushdb()
         ratelimit._state.clear()
+
+
+def test_client_address_honours_x_forwarded_for_only_behind_trusted_proxies(client, world, settings_env) -> None:
+    from jo_app.api import deps
+
+    settings_env(RATE_LIMIT_LOGIN="2/minute")
+    try:
+        deps.trusted_proxy_hops.cache_clear()
+        assert deps.trusted_proxy_hops() == 0  # rxconfig default: the header is ignored, no bucket picking
+        for n in range(3):
+            other = client.post("/api/v1/auth/token", headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                                json={"email": f"nobody{n}@example.org", "password": "x"})
+        assert_error(other, 429, "rate_limited")
+        ratelimit.reset()
+        deps.trusted_proxy_hops.cache_clear()
+        with pytest.MonkeyPatch.context() as mp:  # behind one trusted proxy (nginx): the address it saw counts
+            mp.setattr(deps, "trusted_proxy_hops", lambda: 1)
+
+            def attempt(forwarded: str, n: int):
+                return client.post("/api/v1/auth/token", headers={"X-Forwarded-For": forwarded},
+                                   json={"email": f"probe{n}@example.org", "password": "x"})
+
+            assert attempt("198.51.100.7, 203.0.113.1", 1).status_code == 401
+            assert attempt("203.0.113.1", 2).status_code == 401
+            assert_error(attempt("10.9.9.9, 203.0.113.1", 3), 429, "rate_limited")  # same client behind nginx
+            assert_error(attempt("203.0.113.2", 4), 401, "invalid_credentials")  # another client: own bucket
+    finally:
+        deps.trusted_proxy_hops.cache_clear()

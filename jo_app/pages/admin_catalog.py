@@ -27,10 +27,13 @@ def _input(name: str, label_key: str, errors: rx.Var, default: rx.Var, *, prefix
     )
 
 
-def _textarea(name: str, label_key: str, default: rx.Var, *, prefix: str) -> rx.Component:
+def _textarea(name: str, label_key: str, errors: rx.Var, default: rx.Var, *, prefix: str) -> rx.Component:
     field_id = f"{prefix}-{name}"
+    error = errors.get(name, "").to(str)
     return rx.box(label(label_key, field_id),
-                  rx.text_area(id=field_id, name=name, default_value=default.to(str), rows="3", width="100%"),
+                  rx.text_area(id=field_id, name=name, default_value=default.to(str), rows="3", width="100%",
+                               aria_invalid=rx.cond(error, "true", "false"), aria_describedby=f"{field_id}-error"),
+                  field_error(error, field_id),
                   width="100%")
 
 
@@ -88,7 +91,7 @@ def event_form() -> rx.Component:
             rx.cond(S.selected_id > 0,
                     rx.text(tr("admin.event.sold_hint"), " ", S.selected_sold.to_string(), size="1", color=MUTED),
                     rx.fragment()),
-            _textarea("description", "admin.field.description", f["description"], prefix="ev"),
+            _textarea("description", "admin.field.description", e, f["description"], prefix="ev"),
             _published_box(f["is_published"], "ev-published"),
             rx.flex(
                 rx.button(rx.cond(S.selected_id > 0, tr("admin.save"), tr("admin.create")), type="submit",
@@ -171,7 +174,7 @@ def offer_form() -> rx.Component:
                    input_mode="decimal", required=True),
             columns={"initial": "1", "md": "3"}, gap="0.75rem", width="100%",
         ),
-        _textarea("description", "admin.field.description", f["description"], prefix="of"),
+        _textarea("description", "admin.field.description", e, f["description"], prefix="of"),
         _published_box(f["is_published"], "of-published"),
         rx.flex(
             rx.button(rx.cond(S.editing_offer_id > 0, tr("admin.save"), tr("admin.offer.add")), type="submit",

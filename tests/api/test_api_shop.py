@@ -140,3 +140,18 @@ def test_orders_and_tickets_are_private(client, world) -> None:
         assert b"%PDF" not in response.content and b"PNG" not in response.content
     for path in (f"/api/v1/orders/{order['reference']}", f"/api/v1/tickets/{ticket_id}/ticket.pdf"):
         assert_error(client.get(path), 401)
+
+
+def test_order_confirmation_and_registration_mails(client, world) -> None:
+    from jo_app.services import mail
+
+    headers = bearer(client, world.visitor)
+    order = client.post("/api/v1/orders", headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                        json={"card": CARD, "items": [{"offer_id": world.offers["duo"], "quantity": 2}]}).json()
+    sent = [m for m in mail.read_outbox() if world.visitor.email in str(m["To"])]
+    assert len(sent) == 1 and order["reference"] in str(sent[0]["Subject"]) + sent[0].get_body().get_content()
+    pdfs = [part for part in sent[0].iter_attachments() if part.get_content_type() == "application/pdf"]
+    assert len(pdfs) == 2 and all(p.get_content().startswith(b"%PDF") for p in pdfs)
+    client.post("/api/v1/auth/register", json={"email": "mail.check@example.org", "password": "Sprint!Paris2024",
+                                                "first_name": "Zoé", "last_name": "Petit", "consent": True})
+    assert any("mail.check@example.org" in str(m["To"]) for m in mail.read_outbox())

@@ -135,7 +135,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
-        "SECRET_KEY": "e2e-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        # The same key as this test process, so tickets signed by the tests verify in the app and vice versa.
+        "SECRET_KEY": os.environ["SECRET_KEY"],
         "BCRYPT_ROUNDS": "4",
         "JO_ENV": "test",
         "APP_URL": f"http://127.0.0.1:{port}",

@@ -45,6 +45,8 @@ _BASE: dict[str, dict[str, str]] = {
     "nav.account": {"fr": "Mon compte", "en": "My account"},
     "nav.login": {"fr": "Connexion", "en": "Log in"},
     "nav.register": {"fr": "Créer un compte", "en": "Sign up"},
+    "nav.gate": {"fr": "Contrôle des billets", "en": "Ticket control"},
+    "nav.admin": {"fr": "Administration", "en": "Admin"},
     "nav.logout": {"fr": "Se déconnecter", "en": "Log out"},
     "nav.menu": {"fr": "Menu", "en": "Menu"},
     "nav.open_menu": {"fr": "Ouvrir le menu", "en": "Open the menu"},
@@ -192,7 +194,7 @@ def _fill(template: str, values: dict[str, Any]) -> Any:
     for match in _PLACEHOLDER.finditer(template):
         parts.append(template[pos:match.start()])
         value = values[match.group(1)]
-        parts.append(value.to_string() if isinstance(value, rx.Var) else str(value))
+        parts.append(value.to(str) if isinstance(value, rx.Var) else str(value))
         pos = match.end()
     parts.append(template[pos:])
     result: Any = rx.Var.create("")

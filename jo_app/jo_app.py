@@ -14,7 +14,8 @@ from jo_app.state.home import HomeState
 configure_logging()  # JSON lines with the request id (LOG_FORMAT, LOG_LEVEL)
 get_settings().check_production_ready()
 
-app = rx.App(api_transformer=[api, security_middleware])  # security headers and body limit around everything
+# Security headers and the request body limit wrap everything.
+app = rx.App(api_transformer=[api, security_middleware], html_lang="fr")
 app.add_page(home, route="/", title="JO E-Tickets", on_load=HomeState.load)
 account_routes.register(app)
 shop_routes.register(app)

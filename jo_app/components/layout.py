@@ -72,6 +72,20 @@ def lang_switch() -> rx.Component:
                      role="group", aria_label=tr("nav.language"))
 
 
+def _staff_links() -> rx.Component:
+    """Gate and back-office entries, shown by role (display only: the pages re-check the role on the server).
+
+    The gate link is a plain anchor so the page is loaded in full: its camera permission header applies.
+    """
+    return rx.fragment(
+        rx.cond(
+            (AuthState.user_role == "employee") | (AuthState.user_role == "admin"),
+            rx.el.a(tr("nav.gate"), href="/controle", class_name="jo-navlink", id="nav-gate"),
+        ),
+        rx.cond(AuthState.user_role == "admin", _nav_link("nav.admin", "/admin", id="nav-admin")),
+    )
+
+
 def _logout_button(**props) -> rx.Component:
     return rx.button(tr("nav.logout"), on_click=LoginState.logout, variant="soft", color_scheme="gray", size="2",
                      id="logout-button", **props)
@@ -85,7 +99,7 @@ def _desktop_links() -> rx.Component:
         rx.cond(
             AuthState.is_authenticated,
             rx.hstack(_nav_link("nav.tickets", "/billets"), _nav_link("nav.orders", "/commandes"),
-                      _nav_link("nav.account", "/compte", id="nav-account"),
+                      _nav_link("nav.account", "/compte", id="nav-account"), _staff_links(),
                       _logout_button(), spacing="2", align="center"),
             rx.hstack(_nav_link("nav.login", "/connexion", id="nav-login"), spacing="2", align="center"),
         ),
@@ -118,6 +132,11 @@ def _mobile_menu() -> rx.Component:
                         item("nav.tickets", "/billets"),
                         item("nav.orders", "/commandes"),
                         item("nav.account", "/compte"),
+                        rx.cond(
+                            (AuthState.user_role == "employee") | (AuthState.user_role == "admin"),
+                            rx.menu.item(rx.el.a(tr("nav.gate"), href="/controle"), as_child=True),
+                        ),
+                        rx.cond(AuthState.user_role == "admin", item("nav.admin", "/admin")),
                         rx.menu.separator(),
                         rx.menu.item(tr("nav.logout"), on_select=LoginState.logout),
                     ),

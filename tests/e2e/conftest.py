@@ -249,6 +249,7 @@ def login(page, email_address: str, password: str, *, next_path: str | None = No
     """Log in through the real login page and wait for the authenticated navbar."""
     target = "/connexion" + (f"?next={next_path}" if next_path else "")
     page.goto(target)
+    page.locator("#page-shell[data-hydrated=true]").wait_for()
     page.locator("#email").fill(email_address)
     page.locator("#password").fill(password)
     page.locator("#login-submit").click()

@@ -27,7 +27,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from jo_app.models import Event, LoginAttempt, Offer, Order, Role, SigningKey, Ticket, User, UserSession
-from jo_app.services import cart, catalog, checkout, sessions, ticket_tokens
+from jo_app.services import cart, catalog, checkout, sessions
 from jo_app.services.catalog import EventInput, OfferInput
 from jo_app.services.payment import PaymentCard
 from jo_app.timeutil import utcnow
@@ -127,8 +127,12 @@ class Attacker:
             self.sio.disconnect()
 
 
-def _world(engine) -> dict[str, Any]:
-    """A victim visitor with a paid order (tickets with payloads), an administrator, an event and its offer."""
+def _world(live_app) -> dict[str, Any]:
+    """A victim visitor with a paid order (tickets with payloads), an administrator, an event and its offer.
+
+    The QR payloads are made by the app itself (through the API): the signing keys are encrypted under the app's
+    SECRET_KEY, which is not this test process's."""
+    engine = live_app.engine
     from jo_app.services import accounts
 
     with Session(engine, expire_on_commit=False) as session:
@@ -148,10 +152,12 @@ def _world(engine) -> dict[str, Any]:
         cart.add_item(session, victim.id, offer_id, 2)
         result = checkout.checkout(session, victim.id, PaymentCard("4242424242424242", 12, utcnow().year + 2, "123"),
                                    idempotency_key=uuid.uuid4().hex)
+        victim_email = victim.email
+    _render_through_the_app(live_app.url, victim_email, result.order_id, engine)
+    with Session(engine, expire_on_commit=False) as session:
+        victim, admin = session.get(User, victim.id), session.get(User, admin.id)
         tickets = session.exec(select(Ticket).where(Ticket.order_id == result.order_id)).all()
-        for ticket in tickets:
-            ticket_tokens.ensure_payload(session, ticket)
-        session.commit()
+        assert all(t.qr_payload for t in tickets)
         return {"victim_id": victim.id, "victim_email": victim.email, "admin_email": admin.email,
                 "reference": result.reference, "ticket_id": tickets[0].id, "offer_id": offer_id,
                 "event_id": event_id,
@@ -159,6 +165,20 @@ def _world(engine) -> dict[str, Any]:
                             victim.security_key, admin.security_key,
                             *(t.qr_payload for t in tickets), *(t.ticket_key for t in tickets),
                             *(t.purchase_key for t in tickets), *(t.number for t in tickets)]}
+
+
+def _render_through_the_app(url: str, email: str, order_id: int, engine) -> None:
+    request = urllib.request.Request(f"{url}/api/v1/auth/token", method="POST", headers={
+        "Content-Type": "application/json"}, data=json.dumps({"email": email, "password": "Sprint!Paris2024"}).encode())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        token = json.loads(response.read())["access_token"]
+    with Session(engine) as session:
+        ids = session.exec(select(Ticket.id).where(Ticket.order_id == order_id)).all()
+    for ticket_id in ids:
+        request = urllib.request.Request(f"{url}/api/v1/tickets/{ticket_id}/qr.png",
+                                         headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200 and response.read().startswith(b"\x89PNG")
 
 
 def _snapshot(engine, attacker_id: int | None) -> dict:
@@ -209,7 +229,7 @@ def test_every_handler_with_hostile_arguments_changes_nothing_and_leaks_nothing(
     handlers = discover_handlers()
     assert len(handlers) > 50, "handler discovery found too few handlers"
     assert any(name.endswith(".setvar") for name in handlers)
-    target = _world(live_app.engine)
+    target = _world(live_app)
     cookie, attacker_id = None, None
     if who == "visitor":
         _email, _password, attacker_id = make_visitor()

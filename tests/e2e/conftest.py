@@ -208,7 +208,7 @@ def new_context(browser, live_app: LiveApp) -> Iterator[Callable]:
         kwargs.setdefault("viewport", {"width": 1280, "height": 800})
         kwargs.setdefault("base_url", live_app.url)
         ctx = browser.new_context(**kwargs)
-        ctx.set_default_timeout(15_000)
+        ctx.set_default_timeout(30_000)
         contexts.append(ctx)
         return ctx
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from jo_app.api import live
 from jo_app.api.deps import Principal, client_ip, get_db, require_admin
 from jo_app.api.errors import ApiError, responses
 from jo_app.api.v1 import convert
@@ -216,9 +217,10 @@ def get_order(reference: str = Reference, _admin: Principal = Depends(require_ad
 
 
 @router.post("/orders/{reference}/cancel", response_model=Message, responses=responses(404, 422))
-def cancel_order(body: CancelIn, reference: str = Reference,
+def cancel_order(body: CancelIn, background: BackgroundTasks, reference: str = Reference,
                  admin: Principal = Depends(require_admin), db: Session = Depends(get_db),
                  ip: str | None = Depends(client_ip)) -> Message:
     """Cancel an order: valid tickets are cancelled (seats released, refunded); used ones stay used."""
     orders.cancel_order(db, admin.user_id, reference, reason=body.reason, client_ip=ip)
+    background.add_task(live.order_cancelled)
     return Message(status="cancelled")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from sqlmodel import Session
 
-from jo_app.api import ratelimit
+from jo_app.api import live, ratelimit
 from jo_app.api.deps import Principal, client_ip, get_db, require_staff
 from jo_app.api.errors import responses
 from jo_app.api.v1 import convert
@@ -19,7 +19,7 @@ MAX_REVOCATIONS = 5000
 
 
 @router.post("/scans", response_model=ScanOut, responses=responses(401, 403, 422, 429))
-def scan(body: ScanIn, request: Request, principal: Principal = Depends(require_staff),
+def scan(body: ScanIn, request: Request, background: BackgroundTasks, principal: Principal = Depends(require_staff),
          db: Session = Depends(get_db)) -> ScanOut:
     """Validate a scanned QR payload at a gate (employees and administrators).
 
@@ -28,6 +28,7 @@ def scan(body: ScanIn, request: Request, principal: Principal = Depends(require_
     ratelimit.enforce("scans", client_ip(request), f"user:{principal.user_id}")
     result = gate.validate_scan(db, body.payload, employee_id=principal.user_id, gate=body.gate,
                                 event_id=body.event_id)
+    background.add_task(live.scanned, result.verdict.value)
     return convert.scan(result)
 
 

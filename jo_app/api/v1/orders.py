@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Request, 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from jo_app.api import ratelimit
+from jo_app.api import live, ratelimit
 from jo_app.api.deps import Principal, client_ip, current_principal, get_db, get_db_engine
 from jo_app.api.errors import responses
 from jo_app.api.v1 import convert
@@ -67,7 +67,9 @@ def create_order(
                                    client_ip=client_ip(request))
     if not result.created:
         response.status_code = 200
-    elif body.send_confirmation:
+    else:
+        background.add_task(live.order_placed, result.total_cents, len(result.ticket_ids))
+    if result.created and body.send_confirmation:
         background.add_task(send_confirmation, engine, principal.user_id, principal.first_name, result.reference)
     return OrderCreated(order_id=result.order_id, reference=result.reference, total_cents=result.total_cents,
                         ticket_ids=list(result.ticket_ids), created=result.created)

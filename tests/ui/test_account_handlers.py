@@ -7,13 +7,14 @@ import asyncio
 import base64
 import json
 import re
-from contextlib import contextmanager
+from functools import partial
 
 import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 from sqlmodel import Session, select
 
+from jo_app.db import session_scope
 from jo_app.models import User, UserSession
 from jo_app.services import accounts, sessions
 from jo_app.state import account_common, auth
@@ -26,15 +27,7 @@ PASSWORD = "Piste!Verte2024"
 @pytest.fixture
 def db_engine(engine, monkeypatch):
     """Route the states' database access to the test database."""
-    @contextmanager
-    def scope():
-        with Session(engine, expire_on_commit=False) as db:
-            try:
-                yield db
-                db.commit()
-            except BaseException:
-                db.rollback()
-                raise
+    scope = partial(session_scope, engine)  # the app's own commit/rollback scope, on the test DB
 
     monkeypatch.setattr(auth, "session_scope", scope)
     monkeypatch.setattr(account_common, "session_scope", scope)

@@ -8,14 +8,15 @@ import asyncio
 import base64
 import json
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 from sqlmodel import Session, select
 
+from jo_app.db import session_scope
 from jo_app.models import AuditLog, Event, Offer, Order, Role, Ticket, User, UserSession
 from jo_app.services import accounts, admin_exports, cart, catalog, checkout, mail, sessions, stats
 from jo_app.services.payment import PaymentCard
@@ -42,15 +43,7 @@ CARD = PaymentCard("4242424242424242", 12, utcnow().year + 2, "123", "Ada")
 @pytest.fixture
 def db(engine, monkeypatch):
     """Route the states' database access to the test database and record the live pushes."""
-    @contextmanager
-    def scope():
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    scope = partial(session_scope, engine)  # the app's own commit/rollback scope, on the test DB
 
     for module in (auth, admin_catalog_data, admin_dashboard, admin_orders, admin_users, admin_audit):
         monkeypatch.setattr(module, "session_scope", scope)

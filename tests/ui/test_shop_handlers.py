@@ -5,8 +5,8 @@ Also: the card form checks and the catalogue messages for every service error co
 from __future__ import annotations
 
 import asyncio
-from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import reflex as rx
@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from jo_app.api import ticket_files
 from jo_app.api.app import api
+from jo_app.db import session_scope
 from jo_app.i18n import CATALOGUE
 from jo_app.services import accounts, catalog, checkout, payment, sessions
 from jo_app.services import cart as cart_service
@@ -34,15 +35,7 @@ GOOD = {"holder": "Camille Durand", "card_number": "4242 4242 4242 4242", "expir
 @pytest.fixture
 def db_engine(engine, monkeypatch):
     """Route the states' and routes' database access to the test database."""
-    @contextmanager
-    def scope():
-        with Session(engine, expire_on_commit=False) as db:
-            try:
-                yield db
-                db.commit()
-            except BaseException:
-                db.rollback()
-                raise
+    scope = partial(session_scope, engine)  # the app's own commit/rollback scope, on the test DB
 
     for module in (auth, cart, orders, shop, checkout_state, ticket_files):
         monkeypatch.setattr(module, "session_scope", scope)

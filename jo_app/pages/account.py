@@ -38,6 +38,21 @@ def _profile() -> rx.Component:
                                high_contrast=True),
                       rx.link(tr("account.verify_now"), href="/verification"), align="center", spacing="3"),
         ),
+        rx.form(
+            rx.vstack(
+                text_field("first_name", "field.first_name", error=A.errors["pf_first_name"],
+                           autocomplete="given-name", field_id="f-pf-first", default_value=A.first_name,
+                           key=A.first_name),
+                text_field("last_name", "field.last_name", error=A.errors["pf_last_name"],
+                           autocomplete="family-name", field_id="f-pf-last", default_value=A.last_name,
+                           key=A.last_name),
+                submit_button("account.update_profile_submit", busy=A.busy == "profile", button_id="pf-submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=A.update_profile,
+            width="100%",
+        ),
         section_id="profile",
     )
 

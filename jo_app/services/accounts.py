@@ -119,6 +119,18 @@ def create_user(session: Session, *, email: str, password: str, first_name: str,
     return user
 
 
+def update_profile(session: Session, user_id: int, *, first_name: str, last_name: str) -> None:
+    """Change the user's own name (commits). Tickets already issued keep the holder name printed on them."""
+    user = load_active_user(session, user_id)
+    first = _clean_name(first_name, "first_name", "First name")
+    last = _clean_name(last_name, "last_name", "Last name")
+    if (first, last) == (user.first_name, user.last_name):
+        return
+    user.first_name, user.last_name = first, last
+    audit.record(session, "user.profile_updated", actor_id=user_id, target_type="user", target_id=user_id)
+    session.commit()
+
+
 def register(session: Session, *, email: str, password: str, first_name: str, last_name: str, consent: bool,
              client_ip: str | None = None) -> RegistrationResult:
     """Self-service sign-up of a visitor with privacy consent; returns the e-mail verification code. Commits."""

@@ -103,6 +103,28 @@ class AccountState(AuthState):
         await self._refresh(info)
 
     @rx.event
+    async def update_profile(self, form: dict[str, Any]):
+        """Change the logged-in user's own name (never another user's: the id comes from the session)."""
+        info = await self._user_or_clear()
+        if info is None or self.busy:
+            return
+        first = str(form.get("first_name") or "")[:200]
+        last = str(form.get("last_name") or "")[:200]
+        self.errors, self.notice, self.busy = {}, "", "profile"
+        try:
+            await call_service(accounts.update_profile, info.user_id, first_name=first, last_name=last)
+        except DomainError as exc:
+            field, key = error_of(exc)
+            self.errors = {f"pf_{field}": key}
+            self.busy = ""
+            return
+        self.busy, self.notice = "", "msg.profile_updated"
+        info = await self._user_or_clear()
+        if info is not None:
+            await self._refresh(info)
+            self.user_first_name = info.first_name
+
+    @rx.event
     async def change_password(self, form: dict[str, Any]):
         info = await self._user_or_clear()
         if info is None or self.busy:

@@ -131,3 +131,20 @@ def test_client_address_ignores_a_spoofed_forwarded_header() -> None:
         "headers": {"x-forwarded-for": "203.0.113.7", "cookie": ""}, "ip": "198.51.100.2", "pathname": "/",
     })
     assert state._client_ip() == "198.51.100.2"
+
+
+def test_profile_update_changes_only_the_session_owner(db_engine) -> None:
+    user_id, token = _user(db_engine, "renamed@example.org")
+    other_id, _ = _user(db_engine, "bystander@example.org")
+    anonymous = _state(AccountState, "")
+    _run(AccountState, "update_profile", anonymous, {"first_name": "Pirate", "last_name": "X", "user_id": user_id})
+    state = _state(AccountState, f"jo_session={token}")
+    _run(AccountState, "on_load", state)
+    _run(AccountState, "update_profile", state, {"first_name": "", "last_name": "Martin"})
+    assert state.errors.get("pf_first_name"), "an empty first name is refused next to its field"
+    _run(AccountState, "update_profile", state, {"first_name": " Léa ", "last_name": "Martin", "user_id": other_id})
+    assert state.notice == "msg.profile_updated" and state.first_name == "Léa"
+    with Session(db_engine) as db:
+        assert (db.get(User, user_id).first_name, db.get(User, user_id).last_name) == ("Léa", "Martin")
+        assert db.get(User, other_id).first_name != "Léa"
+        assert db.get(User, other_id).first_name != "Pirate"

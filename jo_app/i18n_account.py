@@ -118,6 +118,8 @@ ACCOUNT: dict[str, dict[str, str]] = {
     "err.login_required": {"fr": "Veuillez vous connecter.", "en": "Please log in."},
     "err.invalid_credentials": {"fr": "Adresse e-mail ou mot de passe incorrect.",
                                 "en": "Invalid e-mail or password."},
+    "err.rate_limited": {"fr": "Trop de tentatives depuis cette connexion. Réessayez dans une minute.",
+                         "en": "Too many attempts from this connection. Try again in a minute."},
     "err.locked_out": {
         "fr": "Trop de tentatives de connexion échouées. Réessayez dans quelques minutes.",
         "en": "Too many failed login attempts. Try again in a few minutes.",

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import reflex as rx
 from sqlmodel import Session
 
+from jo_app.api import ratelimit
 from jo_app.api.auth_routes import safe_next
 from jo_app.services import accounts, session_handoff, sessions
 from jo_app.services.errors import DomainError
@@ -85,6 +86,9 @@ class LoginState(AuthState):
             missing["code"] = "err.totp_required"
         if missing:
             self.errors = missing
+            return
+        if ratelimit.retry_after("login", self._client_ip(), email.lower()) is not None:
+            self.errors = {"form": "err.rate_limited"}
             return
         self.busy = True
         yield

@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from jo_app.api import ratelimit
 from jo_app.i18n import LangState
 from jo_app.models import EmailCodePurpose
 from jo_app.services import accounts, mail
@@ -82,6 +83,9 @@ class RegisterState(AuthState):
             missing["consent"] = "err.consent_required"
         if missing:
             self.errors = missing
+            return
+        if ratelimit.retry_after("register", self._client_ip()) is not None:
+            self.errors = {"form": "err.rate_limited"}
             return
         self.busy = True
         yield

@@ -146,6 +146,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         "CACHE_DIR": str(base / "cache"),
         # Every e2e login comes from 127.0.0.1: keep the per-address lockout out of the way of unrelated tests.
         "LOCKOUT_THRESHOLD": "50",
+        "RATE_LIMIT_LOGIN": "1000/minute",
+        "RATE_LIMIT_REGISTER": "1000/minute",
         "REFLEX_USE_SYSTEM_BUN": "1",
         "PATH": f"{ROOT / 'tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
     }

@@ -148,3 +148,28 @@ def test_profile_update_changes_only_the_session_owner(db_engine) -> None:
         assert (db.get(User, user_id).first_name, db.get(User, user_id).last_name) == ("Léa", "Martin")
         assert db.get(User, other_id).first_name != "Léa"
         assert db.get(User, other_id).first_name != "Pirate"
+
+
+def test_login_form_is_rate_limited_per_address_and_account(db_engine, monkeypatch) -> None:
+    from jo_app.api import ratelimit
+    from jo_app.config import get_settings
+    from jo_app.models import LoginAttempt
+    from jo_app.state.login import LoginState
+
+    monkeypatch.setenv("RATE_LIMIT_LOGIN", "2/minute")
+    get_settings.cache_clear()
+    ratelimit.reset()
+    try:
+        _user(db_engine, "limited@example.org")
+        state = _state(LoginState, "")
+        for _ in range(2):
+            _run(LoginState, "submit", state, {"email": "limited@example.org", "password": "wrong-Passw0rd!"})
+            assert state.errors.get("form") and state.errors["form"] != "err.rate_limited"
+        _run(LoginState, "submit", state, {"email": "limited@example.org", "password": PASSWORD})
+        assert state.errors == {"form": "err.rate_limited"}
+        with Session(db_engine) as db:  # the refused attempt never reached the password check
+            assert len(db.exec(select(LoginAttempt).where(LoginAttempt.email == "limited@example.org")).all()) == 2
+    finally:
+        ratelimit.reset()
+        monkeypatch.delenv("RATE_LIMIT_LOGIN")
+        get_settings.cache_clear()

@@ -162,20 +162,24 @@ class AdminCatalogState(AdminState):
         self._notice(message)
         await publish_catalogue(None, [event_id])
 
-    @rx.event
-    async def set_event_published(self, event_id: int, published: bool):
+    async def _set_published(self, service, target_id: int, published: bool, event_ids: list[int] | None):
+        """Publish / unpublish through `service` as the admin of this session (checked here, from the DB)."""
         admin = await self._admin()
         if admin is None:
             return
         try:
-            await asyncio.to_thread(run, catalog.set_event_published, admin.user_id, as_int(event_id) or 0,
-                                    bool(published))
+            await asyncio.to_thread(run, service, admin.user_id, target_id, bool(published))
         except DomainError as exc:
             self._notice(error=error_key(exc))
             return
         await self._reload()
         self._notice("msg.admin.published" if published else "msg.admin.unpublished")
-        await publish_catalogue(None, [as_int(event_id) or 0])
+        await publish_catalogue(None, event_ids)
+
+    @rx.event
+    async def set_event_published(self, event_id: int, published: bool):
+        target = as_int(event_id) or 0
+        await self._set_published(catalog.set_event_published, target, published, [target])
 
     @rx.event
     async def ask_delete(self, what: str):
@@ -267,18 +271,8 @@ class AdminCatalogState(AdminState):
 
     @rx.event
     async def set_offer_published(self, offer_id: int, published: bool):
-        admin = await self._admin()
-        if admin is None:
-            return
-        try:
-            await asyncio.to_thread(run, catalog.set_offer_published, admin.user_id, as_int(offer_id) or 0,
-                                    bool(published))
-        except DomainError as exc:
-            self._notice(error=error_key(exc))
-            return
-        await self._reload()
-        self._notice("msg.admin.published" if published else "msg.admin.unpublished")
-        await publish_catalogue(None, [self.selected_id] if self.selected_id else None)
+        await self._set_published(catalog.set_offer_published, as_int(offer_id) or 0, published,
+                                  [self.selected_id] if self.selected_id else None)
 
     @rx.event
     async def delete_offer(self, offer_id: int):

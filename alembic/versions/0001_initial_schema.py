@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:16:34.337395
+Create Date: 2026-11-26 10:07:19.264612
 
 """
 from collections.abc import Sequence
@@ -217,6 +217,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('previous_token_hash', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
@@ -228,6 +229,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash', name='uq_user_sessions_token_hash')
     )
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_user_sessions_previous_token_hash', ['previous_token_hash'], unique=False)
         batch_op.create_index('ix_user_sessions_user_id', ['user_id'], unique=False)
 
     op.create_table('cart_items',
@@ -343,6 +345,7 @@ def downgrade() -> None:
     op.drop_table('cart_items')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_user_sessions_user_id')
+        batch_op.drop_index('ix_user_sessions_previous_token_hash')
 
     op.drop_table('user_sessions')
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:

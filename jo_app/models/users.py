@@ -41,11 +41,16 @@ class UserSession(SQLModel, table=True):
     """A server-side login session; the browser holds only the random token, stored here hashed."""
 
     __tablename__ = "user_sessions"
-    __table_args__ = (Index("ix_user_sessions_user_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_user_sessions_user_id", "user_id"),
+        Index("ix_user_sessions_previous_token_hash", "previous_token_hash"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", nullable=False)
     token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    # The token this one replaced (API refresh-token rotation): presenting it again reveals a copied token.
+    previous_token_hash: str | None = Field(default=None, max_length=64)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     last_seen_at: NaiveDatetime = Field(default_factory=utcnow)
     expires_at: NaiveDatetime

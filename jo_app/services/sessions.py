@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from jo_app.config import get_settings
@@ -104,15 +104,51 @@ def resolve_session(session: Session, token: str | None) -> SessionInfo | None:
 
 
 def revoke_session(session: Session, token: str | None) -> None:
-    """Log out the session holding `token` (no error if unknown or already revoked). Commits."""
+    """Log out the session holding `token`, or the one it was rotated into (no error if unknown). Commits."""
     if not token:
         return
+    hashed = hash_token(token)
     session.execute(
         update(UserSession)
-        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+        .where(or_(UserSession.token_hash == hashed, UserSession.previous_token_hash == hashed),
+               UserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
     session.commit()
+
+
+def rotate_token(session: Session, token: str | None) -> tuple[str, SessionInfo] | None:
+    """Refresh-token rotation with reuse detection (OAuth 2.0 security BCP). Commits.
+
+    A live token is exchanged for a new one (same session, so access tokens minted from it stay revocable
+    together). Presenting a token that was already rotated means two parties hold it: the session is revoked.
+    Of two concurrent rotations of one token, one wins and the other gets None.
+    """
+    if not token:
+        return None
+    presented = hash_token(token)
+    reused = session.execute(
+        update(UserSession)
+        .where(UserSession.previous_token_hash == presented, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if reused.rowcount:
+        session.commit()
+        return None
+    info = resolve_session(session, token)
+    if info is None:
+        return None
+    new_token = secrets.token_urlsafe(32)
+    swapped = session.execute(
+        update(UserSession)
+        .where(UserSession.id == info.session_id, UserSession.token_hash == presented)
+        .values(token_hash=hash_token(new_token), previous_token_hash=presented)
+    )
+    if swapped.rowcount != 1:
+        session.rollback()
+        return None
+    session.commit()
+    return new_token, info
 
 
 def revoke_session_by_id(session: Session, user_id: int, session_id: int) -> None:

@@ -177,3 +177,18 @@ def test_session_cookie_works_and_is_refused_cross_site_for_writes(client, world
     finally:
         client.cookies.clear()
     assert_error(client.get("/cart/api/count"), 401, "unauthorized")
+
+
+def test_refresh_rotates_and_a_replayed_refresh_token_kills_the_session(client, world) -> None:
+    tokens = token_for(client, world.visitor)
+    first = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert first.status_code == 200, first.text
+    new_refresh = first.json()["refresh_token"]
+    assert new_refresh != tokens["refresh_token"]
+    assert_error(client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}), 401,
+                 "invalid_refresh_token")
+    # The replay revoked the session: the rotated token and every access token of the session are dead.
+    assert_error(client.post("/api/v1/auth/refresh", json={"refresh_token": new_refresh}), 401,
+                 "invalid_refresh_token")
+    headers = {"Authorization": f"Bearer {first.json()['access_token']}"}
+    assert_error(client.get("/api/v1/cart", headers=headers), 401, "token_revoked")

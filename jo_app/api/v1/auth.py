@@ -52,13 +52,15 @@ def token(body: TokenRequest, request: Request, db: Session = Depends(get_db)) -
 
 @router.post("/refresh", response_model=AccessTokenResponse, responses=responses(401, 422, 429))
 def refresh(body: RefreshRequest, request: Request, db: Session = Depends(get_db)) -> AccessTokenResponse:
-    """A new access token for a live refresh token (the session's idle timer restarts)."""
+    """A new access token and a NEW refresh token (rotation: the one sent is spent; sending a spent refresh
+    token again revokes the whole session, since someone else holds a copy)."""
     ratelimit.enforce("login", client_ip(request), "refresh:" + body.refresh_token)
-    info = sessions.resolve_session(db, body.refresh_token)
-    if info is None:
+    rotated = sessions.rotate_token(db, body.refresh_token)
+    if rotated is None:
         raise unauthorized("Invalid, expired or revoked refresh token.", "invalid_refresh_token")
+    refresh_token, info = rotated
     access, ttl = issue_access_token(info.user_id, info.session_id, info.role)
-    return AccessTokenResponse(access_token=access, expires_in=ttl)
+    return AccessTokenResponse(access_token=access, expires_in=ttl, refresh_token=refresh_token)
 
 
 @router.post("/revoke", response_model=Message, responses=responses(401, 422))

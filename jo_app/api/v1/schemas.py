@@ -76,6 +76,7 @@ class AccessTokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    refresh_token: str = Field(description="The next refresh token: the one sent is spent (rotation).")
 
 
 class RevokeRequest(Input):

@@ -100,11 +100,15 @@ def _desktop_links() -> rx.Component:
             AuthState.is_authenticated,
             rx.hstack(_nav_link("nav.tickets", "/billets"), _nav_link("nav.orders", "/commandes"),
                       _nav_link("nav.account", "/compte", id="nav-account"), _staff_links(),
-                      _logout_button(), spacing="2", align="center"),
+                      _logout_button(), spacing="2", align="center", wrap="wrap", justify="end"),
             rx.hstack(_nav_link("nav.login", "/connexion", id="nav-login"), spacing="2", align="center"),
         ),
         spacing="1",
         align="center",
+        # Staff accounts have more entries: let them wrap instead of overflowing the page.
+        wrap="wrap",
+        justify="end",
+        min_width="0",
         class_name="jo-desktop-only",
     )
 

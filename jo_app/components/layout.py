@@ -72,6 +72,10 @@ def lang_switch() -> rx.Component:
                      role="group", aria_label=tr("nav.language"))
 
 
+# Display only: the gate and admin pages re-check the role from the database on every call.
+_IS_STAFF = (AuthState.user_role == "employee") | (AuthState.user_role == "admin")
+
+
 def _staff_links() -> rx.Component:
     """Gate and back-office entries, shown by role (display only: the pages re-check the role on the server).
 
@@ -79,7 +83,7 @@ def _staff_links() -> rx.Component:
     """
     return rx.fragment(
         rx.cond(
-            (AuthState.user_role == "employee") | (AuthState.user_role == "admin"),
+            _IS_STAFF,
             rx.el.a(tr("nav.gate"), href="/controle", class_name="jo-navlink", id="nav-gate"),
         ),
         rx.cond(AuthState.user_role == "admin", _nav_link("nav.admin", "/admin", id="nav-admin")),
@@ -137,7 +141,7 @@ def _mobile_menu() -> rx.Component:
                         item("nav.orders", "/commandes"),
                         item("nav.account", "/compte"),
                         rx.cond(
-                            (AuthState.user_role == "employee") | (AuthState.user_role == "admin"),
+                            _IS_STAFF,
                             rx.menu.item(rx.el.a(tr("nav.gate"), href="/controle"), as_child=True),
                         ),
                         rx.cond(AuthState.user_role == "admin", item("nav.admin", "/admin")),

@@ -138,3 +138,13 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["error"]["code"] == code, body
     return body["error"]
+
+
+@pytest.fixture(autouse=True)
+def _no_push_delay(monkeypatch) -> None:
+    """TestClient runs background tasks before returning: skip the live pushes' coalescing wait here
+    (tests/api/test_live_coalescing.py covers it)."""
+    from jo_app.api import live
+
+    monkeypatch.setattr(live._SALES, "interval", 0)
+    monkeypatch.setattr(live._SCANS, "interval", 0)

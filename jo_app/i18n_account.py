@@ -160,8 +160,13 @@ ACCOUNT: dict[str, dict[str, str]] = {
               "cancel these tickets and delete the account (no automatic refund).",
     },
     # Success / information messages
-    "msg.registered": {"fr": "Compte créé. Saisissez le code reçu par e-mail.",
-                       "en": "Account created. Enter the code you received by e-mail."},
+    # Shown after every sign-up, whether or not the address already had an account (no account enumeration).
+    "msg.registered": {
+        "fr": "Consultez votre boîte e-mail et saisissez le code de vérification reçu. Si vous aviez déjà un compte "
+              "avec cette adresse, l'e-mail vous explique comment vous connecter.",
+        "en": "Check your e-mail and enter the verification code you received. If you already had an account with "
+              "this address, the e-mail explains how to log in.",
+    },
     "msg.code_sent": {"fr": "Si un compte correspond, un nouveau code vient d'être envoyé.",
                       "en": "If an account matches, a new code has just been sent."},
     "msg.already_verified": {"fr": "Votre adresse e-mail est déjà vérifiée.",

@@ -10,19 +10,20 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from jo_app.models import Consent, EmailCodePurpose, Role, User
-from jo_app.services import audit
+from jo_app.models import AuditLog, Consent, EmailCodePurpose, Role, User
+from jo_app.services import audit, mail
 from jo_app.services.accounts_codes import (
     issue_email_code,
     request_password_reset,
     reset_password,
     verify_email,
 )
-from jo_app.services.accounts_common import load_active_user, normalize_email
+from jo_app.services.accounts_common import find_active_user_by_email, load_active_user, normalize_email
 from jo_app.services.accounts_login import AuthResult, LockedOutError, authenticate, lockout_remaining
 from jo_app.services.accounts_privacy import delete_account, export_user_data
 from jo_app.services.errors import ConflictError, PermissionDeniedError, ValidationError
@@ -35,20 +36,29 @@ __all__ = [
     "PRIVACY_POLICY_VERSION", "AuthResult", "LockedOutError", "RegistrationResult", "authenticate",
     "change_password", "create_user", "delete_account", "export_user_data", "get_user", "issue_email_code",
     "lockout_remaining", "normalize_email", "register", "request_password_reset", "require_role", "reset_password",
-    "set_locked", "set_role", "verify_email",
+    "send_registration_mail", "set_locked", "set_role", "verify_email",
 ]
 
 PRIVACY_POLICY_VERSION = "2024-1"
 NAME_MAX = 50
 _USERNAME = re.compile(r"^[a-z0-9._-]{3,50}$")
 _RESERVED_USERNAME_PREFIX = "deleted-"  # used by anonymized accounts
+EXISTING_EMAIL_ACTION = "user.register_existing_email"
+EXISTING_EMAIL_NOTICE_INTERVAL = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
 class RegistrationResult:
-    user_id: int
+    """What a sign-up calls for. Callers mail it with `send_registration_mail` and answer the same way in every
+    case: when the address already had an account, `user_id` and `verification_code` are None and its owner
+    (`first_name` is theirs, not what was typed) gets a notice instead, unless one went out recently
+    (`notify_owner` False)."""
+
     email: str
-    verification_code: str
+    first_name: str
+    user_id: int | None
+    verification_code: str | None
+    notify_owner: bool = False
 
 
 def _clean_name(value: str | None, field: str, label: str) -> str:
@@ -133,14 +143,62 @@ def update_profile(session: Session, user_id: int, *, first_name: str, last_name
 
 def register(session: Session, *, email: str, password: str, first_name: str, last_name: str, consent: bool,
              client_ip: str | None = None) -> RegistrationResult:
-    """Self-service sign-up of a visitor with privacy consent; returns the e-mail verification code. Commits."""
+    """Self-service sign-up of a visitor with privacy consent; returns what to mail. Commits.
+
+    Never tells whether the address already has an account (account enumeration): the input is validated the same
+    way, the password is hashed anyway (same bcrypt time), the existing account is left untouched (no new password,
+    no code) and the attempt is audit-logged as `user.register_existing_email`.
+    """
     if not consent:
         raise ValidationError("You must accept the privacy policy to create an account.", field="consent")
-    user = create_user(session, email=email, password=password, first_name=first_name, last_name=last_name,
-                       consent_version=PRIVACY_POLICY_VERSION, client_ip=client_ip)
-    code = issue_email_code(session, user.id, EmailCodePurpose.VERIFY_EMAIL)
+    email = normalize_email(email)
+    first = _clean_name(first_name, "first_name", "First name")
+    last = _clean_name(last_name, "last_name", "Last name")
+    validate_password_policy(password, email=email)
+    owner = find_active_user_by_email(session, email)
+    if owner is None:
+        try:
+            user = create_user(session, email=email, password=password, first_name=first, last_name=last,
+                               consent_version=PRIVACY_POLICY_VERSION, client_ip=client_ip)
+        except ConflictError as exc:  # a concurrent sign-up with this address committed first (rolled back)
+            owner = find_active_user_by_email(session, email) if exc.code == "email_taken" else None
+            if owner is None:
+                raise
+        else:
+            code = issue_email_code(session, user.id, EmailCodePurpose.VERIFY_EMAIL)
+            session.commit()
+            return RegistrationResult(email=user.email, first_name=user.first_name, user_id=user.id,
+                                      verification_code=code)
+    return _existing_email_attempt(session, owner, password, client_ip)
+
+
+def _existing_email_attempt(session: Session, owner: User, password: str,
+                            client_ip: str | None) -> RegistrationResult:
+    """Sign-up with a taken address: hash `password` for nothing (timing), audit, at most one notice per
+    EXISTING_EMAIL_NOTICE_INTERVAL to the owner (no mail bombing through the sign-up form). Commits."""
+    hash_password(password)
+    notified = session.exec(
+        select(AuditLog.id).where(
+            AuditLog.action == EXISTING_EMAIL_ACTION, AuditLog.target_id == str(owner.id),
+            AuditLog.created_at > utcnow() - EXISTING_EMAIL_NOTICE_INTERVAL,
+            AuditLog.details.contains('"notified": true'),
+        )
+    ).first()
+    audit.record(session, EXISTING_EMAIL_ACTION, target_type="user", target_id=owner.id, client_ip=client_ip,
+                 notified=notified is None)
     session.commit()
-    return RegistrationResult(user_id=user.id, email=user.email, verification_code=code)
+    return RegistrationResult(email=owner.email, first_name=owner.first_name, user_id=None,
+                              verification_code=None, notify_owner=notified is None)
+
+
+def send_registration_mail(result: RegistrationResult, lang: str = "fr") -> str | None:
+    """Mail the verification code of a new account, or the notice to the owner of a taken address. Returns the
+    Message-ID (None when nothing is due); transport errors propagate."""
+    if result.verification_code is not None:
+        return mail.send_verification_code(result.email, result.first_name, result.verification_code, lang)
+    if result.notify_owner:
+        return mail.send_existing_account_notice(result.email, result.first_name, lang)
+    return None
 
 
 def get_user(session: Session, user_id: int) -> User | None:

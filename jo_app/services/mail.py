@@ -185,6 +185,30 @@ def send_password_reset(to: str, first_name: str, code: str, lang: str = "fr") -
     return _code_mail(to, first_name, code, lang, reset=True)
 
 
+def send_existing_account_notice(to: str, first_name: str, lang: str = "fr") -> str:
+    """Sent instead of a verification code when someone signs up with an address that already has an account: the
+    sign-up page answers the same either way (no account enumeration), only the mailbox owner learns the truth."""
+    base = get_settings().app_url.rstrip("/")
+    login, forgot = f"{base}/connexion", f"{base}/mot-de-passe-oublie"
+    if _lang(lang) == "en":
+        subject = "JO E-Tickets — Sign-up attempt with your e-mail address"
+        lines = [_greeting(first_name, "en"),
+                 "Someone (perhaps you) tried to create a JO E-Tickets account with your e-mail address, which "
+                 "already has an account. No new account was created and your account was not changed.",
+                 f"If it was you, log in: {login} — forgot your password? Reset it: {forgot}",
+                 "If it was not you, you can ignore this message: nobody can access your account without your "
+                 "password."]
+    else:
+        subject = "JO E-Tickets — Tentative d'inscription avec votre adresse e-mail"
+        lines = [_greeting(first_name, "fr"),
+                 "Quelqu'un (peut-être vous) a tenté de créer un compte JO E-Tickets avec votre adresse e-mail, "
+                 "qui a déjà un compte. Aucun nouveau compte n'a été créé et votre compte n'a pas été modifié.",
+                 f"Si c'était vous, connectez-vous : {login} — mot de passe oublié ? Réinitialisez-le : {forgot}",
+                 "Si ce n'était pas vous, ignorez ce message : personne ne peut accéder à votre compte sans votre "
+                 "mot de passe."]
+    return send_mail(to, subject, "\n\n".join(lines) + "\n", html=_html(html.escape(line) for line in lines))
+
+
 def _line_label(line: dict[str, Any], lang: str) -> str:
     parts = [str(line["label"])] if line.get("label") else [str(v) for v in (line.get("event"), line.get("offer")) if v]
     if line.get("starts_at"):

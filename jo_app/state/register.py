@@ -98,9 +98,12 @@ class RegisterState(AuthState):
             field, key = error_of(exc)
             self.errors, self.busy = {field: key}, False
             return
-        await in_thread(_send_quietly, mail.send_verification_code, result.email, self.first_name,
-                        result.verification_code, await self._lang())
-        self.email, self.busy, self._resends, self._registered_email = result.email, False, 0, result.email
+        # Same screen whether or not the address already had an account (no account enumeration); the mail (code,
+        # or a notice to the owner) goes out in the background so the answer time does not tell either.
+        asyncio.get_running_loop().run_in_executor(None, _send_quietly, accounts.send_registration_mail, result,
+                                                   await self._lang())
+        self.email, self.busy, self._resends = result.email, False, 0
+        self._registered_email = result.email if result.user_id is not None else ""  # resend: new accounts only
         self.notice = "msg.registered"
         yield rx.redirect("/verification")
 

@@ -73,13 +73,18 @@ def test_register_requires_consent(session: Session) -> None:
     assert session.exec(select(func.count()).select_from(User)).one() == 0
 
 
-def test_duplicate_email_in_other_case_refused(session: Session) -> None:
+def test_create_user_refuses_duplicate_email_in_other_case(session: Session) -> None:
+    """Administrative creation (CLI, demo data) says so; self-service sign-up never does
+    (tests/services/test_registration_privacy.py)."""
     make_user(session, "camille@example.org")
     with pytest.raises(ConflictError) as info:
-        accounts.register(session, email="CAMILLE@Example.org", password=PASSWORD, first_name="X", last_name="Y",
-                          consent=True)
+        make_user(session, "CAMILLE@Example.org")
     assert info.value.code == "email_taken" and info.value.field == "email"
     assert "camille" not in info.value.message.lower()
+    taken = accounts.register(session, email="CAMILLE@Example.org", password=PASSWORD, first_name="X",
+                              last_name="Y", consent=True)
+    assert taken.user_id is None and taken.verification_code is None
+    assert session.exec(select(func.count()).select_from(User)).one() == 1
 
 
 @pytest.mark.parametrize(("field", "kwargs"), [

@@ -26,7 +26,7 @@ from jo_app.api.v1.schemas import (
     TokenRequest,
     TokenResponse,
 )
-from jo_app.services import accounts, mail, sessions
+from jo_app.services import accounts, sessions
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -78,23 +78,28 @@ def revoke(body: RevokeRequest, db: Session = Depends(get_db),
     return Message(status="revoked")
 
 
-def _send_code(email: str, first_name: str, code: str) -> None:
+def _send_registration_mail(result: accounts.RegistrationResult) -> None:
     try:
-        mail.send_verification_code(email, first_name, code)
-    except Exception:  # the account exists; the user can ask for a new code
-        log.exception("verification mail to a new account failed")
+        accounts.send_registration_mail(result)
+    except Exception:  # a new account can ask for another code; a notice to an existing owner is best effort
+        log.exception("registration mail failed")
 
 
-@router.post("/register", response_model=RegisterResponse, status_code=201, responses=responses(409, 422, 429))
+@router.post("/register", response_model=RegisterResponse, status_code=201, responses=responses(422, 429))
 def register(body: RegisterRequest, request: Request, background: BackgroundTasks,
              db: Session = Depends(get_db)) -> RegisterResponse:
-    """Create a visitor account (privacy consent required); a verification code is e-mailed."""
+    """Sign up a visitor (privacy consent required); the address then receives a verification code.
+
+    The answer never tells whether the address already has an account (no account enumeration, OWASP): a sign-up
+    with a taken address gets the very same 201 and body, its account is left untouched, and its owner is e-mailed
+    a notice ("someone tried to sign up with your address: log in or reset your password") instead of a code.
+    Hence no user id in the body and no 409. Errors: `validation_error` (422); `rate_limited` (429)."""
     ip = client_ip(request)
     ratelimit.enforce("register", ip, body.email)
     result = accounts.register(db, email=body.email, password=body.password, first_name=body.first_name,
                                last_name=body.last_name, consent=body.consent, client_ip=ip)
-    background.add_task(_send_code, result.email, " ".join(body.first_name.split()), result.verification_code)
-    return RegisterResponse(user_id=result.user_id, email=result.email, verification_sent=True)
+    background.add_task(_send_registration_mail, result)
+    return RegisterResponse(email=result.email, verification_sent=True)
 
 
 @router.get("/me", response_model=Me, responses=responses(401))

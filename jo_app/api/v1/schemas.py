@@ -93,9 +93,11 @@ class RegisterRequest(Input):
 
 
 class RegisterResponse(BaseModel):
-    user_id: int
+    """Identical for a new address and for one that already has an account (no account enumeration)."""
+
     email: str
-    verification_sent: bool
+    verification_sent: bool = Field(description="Always true: a mail went to the address (a verification code, "
+                                                "or a notice to the owner when the address already has an account).")
 
 
 class Me(BaseModel):

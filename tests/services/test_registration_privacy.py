@@ -1,0 +1,286 @@
+"""Sign-up never reveals whether an address already has an account (account enumeration, OWASP ASVS 2.x): same
+result, same validation, the bcrypt cost paid anyway; the existing account is left untouched and its owner is told by
+e-mail (real SMTP server on loopback), at most once per EXISTING_EMAIL_NOTICE_INTERVAL."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from jo_app.config import get_settings
+from jo_app.models import AuditLog, Consent, EmailCode, LoginAttempt, User, UserSession
+from jo_app.services import accounts
+from jo_app.services.accounts_codes import INVALID_CODE_MESSAGE
+from jo_app.services.errors import AuthenticationError, DomainError, ValidationError
+from jo_app.services.passwords import hash_password, verify_password
+
+PASSWORD = "Sprint!Paris2024"
+INTRUDER_PASSWORD = "Relay#Marseille7"
+OWNER = "camille@example.org"
+ACTION = accounts.EXISTING_EMAIL_ACTION
+
+
+class Collector:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd hook name
+        with self.lock:
+            self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if str(m["To"]) == address]
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Collector]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))  # must stay empty: everything goes over SMTP
+    monkeypatch.delenv("SMTP_USER", raising=False)
+    monkeypatch.setenv("APP_URL", "https://tickets.example")
+    get_settings.cache_clear()
+    try:
+        yield collector
+    finally:
+        controller.stop()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+def make_owner(session: Session, *, verified: bool = True) -> User:
+    user = accounts.create_user(session, email=OWNER, password=PASSWORD, first_name="Camille", last_name="Durand",
+                                verified=verified)
+    session.commit()
+    return user
+
+
+def sign_up(session: Session, email: str, **overrides) -> accounts.RegistrationResult:
+    data = {"password": INTRUDER_PASSWORD, "first_name": "Mallory", "last_name": "Intrus", "consent": True} | overrides
+    return accounts.register(session, email=email, **data)
+
+
+def snapshot(session: Session, user_id: int) -> dict:
+    """Everything stored about one account that a sign-up could change."""
+    user = session.get(User, user_id, populate_existing=True)
+    return {
+        "user": user.model_dump(),
+        "codes": [c.model_dump() for c in session.exec(select(EmailCode).where(EmailCode.user_id == user_id))],
+        "consents": [c.model_dump() for c in session.exec(select(Consent).where(Consent.user_id == user_id))],
+        "sessions": [s.model_dump() for s in session.exec(select(UserSession).where(UserSession.user_id == user_id))],
+    }
+
+
+def attempts_logged(session: Session) -> list[AuditLog]:
+    return list(session.exec(select(AuditLog).where(AuditLog.action == ACTION).order_by(AuditLog.id)).all())
+
+
+def count(session: Session, model) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_taken_address_gives_the_same_kind_of_result_and_leaves_the_account_untouched(session: Session) -> None:
+    owner = make_owner(session)
+    before = snapshot(session, owner.id)
+    fresh = sign_up(session, "new.fan@example.org")
+    taken = sign_up(session, "  CAMILLE@Example.ORG ", client_ip="203.0.113.9")
+
+    # Same type and normalised address; what differs (no account, no code) only reaches the mail, never the caller's
+    # answer. The owner is greeted with their own name, never with what the stranger typed.
+    assert type(taken) is type(fresh) and fresh.user_id is not None and fresh.verification_code
+    assert taken == accounts.RegistrationResult(email=OWNER, first_name="Camille", user_id=None,
+                                                verification_code=None, notify_owner=True)
+    # Untouched: same row (password hash, verification, key...), no code issued, no consent, no session.
+    assert snapshot(session, owner.id) == before
+    assert count(session, User) == 2 and count(session, Consent) == 1  # the new fan's consent only
+    registered = session.exec(select(AuditLog.target_id).where(AuditLog.action == "user.registered")).all()
+    assert sorted(registered) == sorted([str(owner.id), str(fresh.user_id)])
+    stored = session.get(User, owner.id, populate_existing=True)
+    assert verify_password(PASSWORD, stored.password_hash) and not verify_password(INTRUDER_PASSWORD,
+                                                                                    stored.password_hash)
+    with pytest.raises(AuthenticationError) as info:
+        accounts.authenticate(session, email=OWNER, password=INTRUDER_PASSWORD)
+    assert info.value.code == "invalid_credentials"
+    assert accounts.authenticate(session, email=OWNER, password=PASSWORD).user_id == owner.id
+    # Audit: who was targeted, from where; the stranger has no account, so no actor.
+    [entry] = attempts_logged(session)
+    assert (entry.actor_id, entry.target_type, entry.target_id, entry.client_ip) == (None, "user", str(owner.id),
+                                                                                      "203.0.113.9")
+    assert json.loads(entry.details) == {"notified": True}
+    assert INTRUDER_PASSWORD not in entry.details
+
+
+def test_unverified_owner_keeps_their_own_code(session: Session) -> None:
+    """No code is issued or invalidated for the existing account: its owner's pending code still works, nothing
+    the stranger could use was created."""
+    first = accounts.register(session, email=OWNER, password=PASSWORD, first_name="Camille", last_name="Durand",
+                              consent=True)
+    before = snapshot(session, first.user_id)
+    taken = sign_up(session, OWNER)
+    assert taken.user_id is None and taken.verification_code is None
+    assert snapshot(session, first.user_id) == before
+    assert not session.get(User, first.user_id, populate_existing=True).is_verified
+    accounts.verify_email(session, OWNER, first.verification_code)
+    assert session.get(User, first.user_id, populate_existing=True).is_verified
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_code_step_after_a_taken_address_fails_exactly_like_a_wrong_code(session: Session, verified: bool) -> None:
+    owner = make_owner(session, verified=verified)
+    fresh = sign_up(session, "new.fan@example.org")
+    sign_up(session, OWNER)
+    wrong = f"{(int(fresh.verification_code) + 1) % 10**6:06d}"
+
+    def failure(email: str, code: str) -> tuple:
+        with pytest.raises(ValidationError) as info:
+            accounts.verify_email(session, email, code)
+        return type(info.value), info.value.code, info.value.field, info.value.message
+
+    expected = (ValidationError, "invalid_code", "code", INVALID_CODE_MESSAGE)
+    assert failure("new.fan@example.org", wrong) == expected
+    for guess in ("000000", "123456", wrong, ""):
+        assert failure(OWNER, guess) == expected, guess
+    assert session.get(User, owner.id, populate_existing=True).is_verified is verified
+
+
+@pytest.mark.parametrize("overrides", [
+    {"consent": False},
+    {"password": "short"},
+    {"password": "Camille!Stade2024"},  # contains the address's local part
+    {"password": "Password123!"},  # too common
+    {"first_name": "   "},
+    {"last_name": "x" * 51},
+    {"first_name": "Bad\x00name"},
+])
+def test_invalid_sign_ups_are_refused_the_same_way_whether_or_not_the_address_is_taken(
+        session: Session, overrides: dict) -> None:
+    make_owner(session)
+
+    def refusal(email: str) -> tuple:
+        with pytest.raises(DomainError) as info:
+            sign_up(session, email, **overrides)
+        return type(info.value), info.value.code, info.value.field, info.value.message
+
+    free = refusal("camille@example.net")
+    assert refusal(OWNER) == free
+    assert refusal(OWNER.upper()) == free
+    assert count(session, User) == 1 and attempts_logged(session) == []
+
+
+def test_taken_address_still_pays_the_bcrypt_cost(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer time does not tell: the password is hashed even though the hash is thrown away. A lower bound
+    only (load on the machine can slow things down, never speed them up)."""
+    make_owner(session)
+    monkeypatch.setenv("BCRYPT_ROUNDS", "11")
+    get_settings.cache_clear()
+    try:
+        samples = []
+        for _ in range(3):
+            started = time.perf_counter()
+            hash_password(INTRUDER_PASSWORD)
+            samples.append(time.perf_counter() - started)
+        one_hash = min(samples)
+        started = time.perf_counter()
+        taken = sign_up(session, OWNER)
+        elapsed = time.perf_counter() - started
+    finally:
+        monkeypatch.delenv("BCRYPT_ROUNDS")
+        get_settings.cache_clear()
+    assert taken.user_id is None
+    assert one_hash > 0.02, "bcrypt at cost 11 should take tens of milliseconds"
+    assert elapsed >= 0.8 * one_hash, (elapsed, one_hash)
+
+
+def test_owner_notice_over_smtp_and_throttled(session: Session, smtp_server: Collector) -> None:
+    owner = make_owner(session)
+    fresh = sign_up(session, "new.fan@example.org")
+    taken = accounts.register(session, email=OWNER, password=INTRUDER_PASSWORD, first_name="<b>Mallory</b>",
+                              last_name="Intrus", consent=True)
+    accounts.send_registration_mail(fresh)
+    assert accounts.send_registration_mail(taken)
+
+    # The new address gets its verification code (greeted with the name it typed).
+    [code_mail] = smtp_server.to("new.fan@example.org")
+    assert "vérification" in str(code_mail["Subject"])
+    assert fresh.verification_code in code_mail.get_body(("plain",)).get_content()
+    # The owner gets the notice: their own name, where to log in or reset the password, and no code at all.
+    [notice] = smtp_server.to(OWNER)
+    assert "Tentative d'inscription" in str(notice["Subject"])
+    text = notice.get_body(("plain",)).get_content()
+    html = notice.get_body(("html",)).get_content()
+    assert text.startswith("Bonjour Camille,")
+    assert "déjà un compte" in text and "n'a pas été modifié" in text
+    assert "https://tickets.example/connexion" in text and "https://tickets.example/mot-de-passe-oublie" in text
+    assert not re.search(r"\b\d{6}\b", text) and "Mallory" not in text + html
+    assert "Relay" not in text + html
+
+    # A second attempt within the interval: same result for the caller, audit-logged, but no second mail.
+    again = sign_up(session, OWNER)
+    assert (again.user_id, again.verification_code, again.notify_owner) == (None, None, False)
+    assert accounts.send_registration_mail(again) is None
+    assert len(smtp_server.to(OWNER)) == 1
+    assert [json.loads(e.details)["notified"] for e in attempts_logged(session)] == [True, False]
+    # Once the interval has passed since the last notice, the owner is told again (here in English).
+    past = accounts.EXISTING_EMAIL_NOTICE_INTERVAL + timedelta(minutes=1)
+    session.execute(update(AuditLog).where(AuditLog.action == ACTION).values(created_at=AuditLog.created_at - past))
+    session.commit()
+    later = sign_up(session, OWNER)
+    assert later.notify_owner
+    accounts.send_registration_mail(later, lang="en")
+    english = smtp_server.to(OWNER)[-1]
+    assert len(smtp_server.to(OWNER)) == 2 and "Sign-up attempt" in str(english["Subject"])
+    assert "Hello Camille," in english.get_body(("plain",)).get_content()
+    assert snapshot(session, owner.id)["user"]["password_hash"] == owner.password_hash
+    assert not (get_settings().outbox_dir).exists() or not any(get_settings().outbox_dir.iterdir())
+
+
+def test_concurrent_sign_ups_with_one_address_never_error(pg_engine: Engine) -> None:
+    """Two sign-ups racing for one address: one account, and the loser gets the ordinary answer (not a 409)."""
+    for n in range(3):
+        address = f"race{n}@example.org"
+        barrier = threading.Barrier(2)
+        results: list = []
+
+        def run(address: str = address, barrier: threading.Barrier = barrier, results: list = results) -> None:
+            with Session(pg_engine) as db:
+                barrier.wait()
+                try:
+                    results.append(sign_up(db, address))
+                except Exception as exc:  # the test reports whatever escaped
+                    results.append(exc)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert all(isinstance(r, accounts.RegistrationResult) for r in results), results
+        assert sorted(r.user_id is None for r in results) == [False, True]
+        with Session(pg_engine) as db:
+            assert len(db.exec(select(User).where(User.email == address)).all()) == 1
+            assert db.exec(select(func.count()).select_from(LoginAttempt)).one() == 0

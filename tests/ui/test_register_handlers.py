@@ -1,0 +1,157 @@
+"""The sign-up handlers called directly (as over the websocket): an address that already has an account gets the
+very same screen, redirect and code-step errors as a new one; only the mailbox (real SMTP server) learns the truth."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from functools import partial
+
+import pytest
+import reflex as rx
+from aiosmtpd.controller import Controller
+from reflex.istate.data import RouterData
+from sqlmodel import Session, select
+
+from jo_app.api import ratelimit
+from jo_app.config import get_settings
+from jo_app.db import session_scope
+from jo_app.models import EmailCode, User
+from jo_app.services import accounts
+from jo_app.state import account_common, auth
+from jo_app.state.register import RegisterState
+
+PASSWORD = "Piste!Verte2024"
+INTRUDER_PASSWORD = "Relay#Marseille7"
+OWNER = "owner@example.org"
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd hook name
+        with self.lock:
+            self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if str(m["To"]) == address]
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Collector]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    monkeypatch.delenv("SMTP_USER", raising=False)
+    get_settings.cache_clear()
+    ratelimit.reset()
+    try:
+        yield collector
+    finally:
+        controller.stop()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        ratelimit.reset()
+
+
+@pytest.fixture
+def db_engine(engine, monkeypatch):
+    """Route the states' database access to the test database."""
+    scope = partial(session_scope, engine)
+    monkeypatch.setattr(auth, "session_scope", scope)
+    monkeypatch.setattr(account_common, "session_scope", scope)
+    return engine
+
+
+def _state() -> RegisterState:
+    state = rx.State(_reflex_internal_init=True)
+    for name in RegisterState.get_full_name().split(".")[1:]:
+        state = state.substates[name]
+    state.router = RouterData.from_router_data({"headers": {"cookie": ""}, "pathname": "/inscription"})
+    return state
+
+
+def _run(state: RegisterState, name: str, *args) -> list:
+    """Run a handler to completion (background mail included: asyncio.run waits for the default executor)."""
+    result = RegisterState.event_handlers[name].fn(state, *args)
+    if hasattr(result, "__aiter__"):
+        async def drain():
+            return [x async for x in result]
+        return asyncio.run(drain())
+    asyncio.run(result) if asyncio.iscoroutine(result) else None
+    return []
+
+
+def _screen(state: RegisterState) -> tuple:
+    return state.errors, state.notice, state.busy
+
+
+def _events(events: list) -> list[str]:
+    """Comparable events (a fresh closure per redirect: its address is dropped)."""
+    return [re.sub(r" at 0x[0-9a-f]+", "", repr(e)) for e in events]
+
+
+@pytest.mark.parametrize("owner_verified", [True, False])
+def test_taken_address_gets_the_same_screens_and_only_the_owner_is_mailed(db_engine, smtp_server,
+                                                                         owner_verified: bool) -> None:
+    with Session(db_engine) as db:
+        owner = accounts.create_user(db, email=OWNER, password=PASSWORD, first_name="Camille", last_name="Durand",
+                                     verified=owner_verified)
+        db.commit()
+        owner_id, owner_before = owner.id, owner.model_dump()
+    form = {"first_name": "Mallory", "last_name": "Intrus", "password": INTRUDER_PASSWORD, "consent": "on"}
+    fresh, taken = _state(), _state()
+    fresh_events = _run(fresh, "register", {**form, "email": "new.fan@example.org"})
+    taken_events = _run(taken, "register", {**form, "email": " Owner@Example.org "})
+
+    # Same screen and the same redirect to the code step.
+    assert _events(taken_events) == _events(fresh_events)
+    assert any("/verification" in e for e in _events(fresh_events))
+    assert _screen(taken) == _screen(fresh) == ({}, "msg.registered", False)
+    assert (fresh.email, taken.email) == ("new.fan@example.org", OWNER)
+
+    # Mail: a code to the new address, a notice (no code) to the owner.
+    [code_mail] = smtp_server.to("new.fan@example.org")
+    code = re.search(r"\b(\d{6})\b", code_mail.get_body(("plain",)).get_content()).group(1)
+    [notice] = smtp_server.to(OWNER)
+    assert "Tentative d'inscription" in str(notice["Subject"])
+    assert not re.search(r"\b\d{6}\b", notice.get_body(("plain",)).get_content())
+
+    # Code step: any code for the taken address fails with the generic message, exactly like a wrong code.
+    wrong = "000000" if code != "000000" else "111111"
+    _run(fresh, "verify", {"email": fresh.email, "code": wrong})
+    for guess in ("000000", "123456", code):
+        _run(taken, "verify", {"email": taken.email, "code": guess})
+        assert _screen(taken) == _screen(fresh) == ({"code": "err.invalid_code"}, "msg.registered", False)
+
+    # "Send a new code": same notice; the new account gets a code, the existing one nothing (no code to take it).
+    _run(fresh, "resend")
+    _run(taken, "resend")
+    assert _screen(taken) == _screen(fresh) == ({}, "msg.code_sent", False)
+    assert len(smtp_server.to("new.fan@example.org")) == 2 and len(smtp_server.to(OWNER)) == 1
+
+    with Session(db_engine) as db:
+        assert db.get(User, owner_id).model_dump() == owner_before
+        assert db.exec(select(EmailCode).where(EmailCode.user_id == owner_id)).all() == []
+        assert len(db.exec(select(User)).all()) == 2
+    # The new account still verifies with its latest code.
+    latest = re.search(r"\b(\d{6})\b", smtp_server.to("new.fan@example.org")[-1].get_body(("plain",)).get_content())
+    _run(fresh, "verify", {"email": fresh.email, "code": latest.group(1)})
+    assert fresh.errors == {}
+    with Session(db_engine) as db:
+        assert db.exec(select(User).where(User.email == "new.fan@example.org")).one().is_verified

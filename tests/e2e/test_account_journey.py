@@ -160,6 +160,39 @@ def test_register_verify_login_2fa_logout_login_again(page, context, live_app, s
     page.wait_for_url(AFTER_LOGIN)
 
 
+def test_sign_up_with_a_taken_address_looks_like_any_sign_up(page, make_visitor, live_app, smtp) -> None:
+    """No account enumeration: the same screens as a new sign-up; the owner gets a notice (real SMTP), the account
+    is untouched and no code works for it."""
+    address, password, user_id = make_visitor()
+    with Session(live_app.engine) as db:
+        before = db.get(User, user_id).model_dump()
+    goto(page, "/inscription")
+    page.locator("#f-first_name").fill("Mallory")
+    page.locator("#f-last_name").fill("Intrus")
+    page.locator("#f-email").fill(address.upper())
+    page.locator("#f-password").fill("Relay#Marseille7")
+    page.locator("#f-consent").check()
+    page.locator("#register-submit").click()
+    page.wait_for_url(re.compile(r".*/verification/?$"))
+    page.locator("#notice").filter(has_text=CATALOGUE["msg.registered"]["fr"]).wait_for()
+    assert page.locator("#f-email").input_value() == address
+
+    notice = smtp.wait_for(address, "Tentative d'inscription")
+    body = notice.get_body(("plain",)).get_content()
+    assert "Bonjour Camille," in body and "/mot-de-passe-oublie" in body
+    assert not re.search(r"\b\d{6}\b", body) and "Mallory" not in body
+    page.locator("#f-code").fill("123456")
+    page.locator("#verify-submit").click()
+    page.locator("#f-code-error").filter(has_text="Code invalide ou expiré").wait_for()
+    page.locator("#resend-code").click()
+    page.locator("#notice").filter(has_text=CATALOGUE["msg.code_sent"]["fr"]).wait_for()
+
+    with Session(live_app.engine) as db:
+        assert db.get(User, user_id).model_dump() == before
+        assert len(db.exec(select(User).where(User.email == address)).all()) == 1
+    log_in(page, address, password)
+
+
 def test_login_with_recovery_code_is_single_use(new_context, make_visitor, live_app) -> None:
     address, password, user_id = make_visitor()
     with Session(live_app.engine) as db:

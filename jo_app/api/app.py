@@ -14,7 +14,7 @@ API_DESCRIPTION = (
     "limited (429 with Retry-After)."
 )
 api = FastAPI(title="JO E-Tickets API", version="1.0.0", description=API_DESCRIPTION, docs_url=None,
-              redoc_url=None, openapi_url=docs.OPENAPI_URL)
+              redoc_url=None, openapi_url=docs.OPENAPI_URL, openapi_tags=[{"name": tag} for tag in v1.TAGS])
 errors.install(api)
 api.include_router(v1.router)
 api.include_router(spec_routes.router)

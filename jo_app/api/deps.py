@@ -7,6 +7,11 @@ Identity, on every request:
 - otherwise the `jo_session` HttpOnly cookie of the web app, resolved like the web pages do. For state-changing
   methods a cookie is only honoured on same-origin requests (CSRF defence on top of SameSite=Lax).
 Any other `Authorization` scheme, or a bad token, gives 401 (a bad bearer token never falls back to the cookie).
+
+Two steps: `optional_credentials` (async, no I/O: headers, token signature and expiry) then `authenticate` (the
+database checks, in a worker thread). Ordinary routes get both through `optional_principal`/`require_roles`; the
+hot endpoints (orders, scans) take `required_credentials` and call `authenticate`/`authorize` in their one worker
+thread hop, together with the service call (`jo_app.api.offload`).
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from jo_app.api.errors import ApiError, unauthorized
-from jo_app.api.tokens import TokenError, decode_access_token
+from jo_app.api.tokens import AccessClaims, TokenError, decode_access_token
 from jo_app.config import get_settings
 from jo_app.db import get_engine
 from jo_app.models import Role, User, UserSession
@@ -97,17 +103,27 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-def _from_bearer(db: Session, token: str) -> Principal:
-    try:
-        claims = decode_access_token(token)
-    except TokenError:
-        raise unauthorized("Invalid or expired access token.", "invalid_token") from None
-    row = db.execute(  # plain columns, one primary-key lookup: no ORM objects on the hot path
-        select(UserSession.user_id, UserSession.revoked_at, UserSession.expires_at, UserSession.last_seen_at,
-               User.role, User.is_locked, User.anonymized_at, User.email, User.first_name, User.is_verified)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == claims.session_id)
-    ).first()
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a request presents, checked without I/O: verified bearer claims, or the session cookie."""
+
+    claims: AccessClaims | None = None
+    cookie: str | None = None
+    may_change_state: bool = True  # cookie only: a safe method, or a same-origin request (CSRF defence)
+
+
+_US, _U = UserSession.__table__, User.__table__
+# Plain columns, one primary-key lookup on the session's connection: no ORM compile or objects per request.
+_BEARER_SESSION = (
+    select(_US.c.user_id, _US.c.revoked_at, _US.c.expires_at, _US.c.last_seen_at, _U.c.role, _U.c.is_locked,
+           _U.c.anonymized_at, _U.c.email, _U.c.first_name, _U.c.is_verified)
+    .join(_U, _U.c.id == _US.c.user_id)
+    .where(_US.c.id == bindparam("session_id"))
+)
+
+
+def _from_bearer(db: Session, claims: AccessClaims) -> Principal:
+    row = db.connection().execute(_BEARER_SESSION, {"session_id": claims.session_id}).first()
     if row is None:
         raise unauthorized("Invalid or expired access token.", "invalid_token")
     now = utcnow()
@@ -119,26 +135,67 @@ def _from_bearer(db: Session, token: str) -> Principal:
                      first_name=row.first_name, is_verified=row.is_verified)
 
 
-def optional_principal(
-    request: Request,
-    db: Session = Depends(get_db),
-    credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
-    cookie: str | None = Security(cookie_scheme),
-) -> Principal | None:
-    """The caller, or None when anonymous; 401 for bad credentials."""
+def _credentials(request: Request, credentials: HTTPAuthorizationCredentials | None,
+                 cookie: str | None) -> Credentials | None:
     if credentials is not None:
-        return _from_bearer(db, credentials.credentials)
+        try:
+            return Credentials(claims=decode_access_token(credentials.credentials))
+        except TokenError:
+            raise unauthorized("Invalid or expired access token.", "invalid_token") from None
     if request.headers.get("authorization"):
         raise unauthorized("Use 'Authorization: Bearer <token>'.", "invalid_token")
     if not cookie:
         return None
-    info = sessions.resolve_session(db, cookie)
+    return Credentials(cookie=cookie, may_change_state=request.method in SAFE_METHODS or _same_origin(request))
+
+
+async def optional_credentials(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
+    cookie: str | None = Security(cookie_scheme),
+) -> Credentials | None:
+    """The request's credentials (None when anonymous); 401 for a bad token or another Authorization scheme."""
+    return _credentials(request, credentials, cookie)
+
+
+async def required_credentials(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
+    cookie: str | None = Security(cookie_scheme),
+) -> Credentials:
+    """Like `optional_credentials`; 401 when anonymous (one dependency level: FastAPI resolves each per request)."""
+    found = _credentials(request, credentials, cookie)
+    if found is None:
+        raise unauthorized()
+    return found
+
+
+def authenticate(db: Session, credentials: Credentials) -> Principal:
+    """The caller behind `credentials`, checked against the database (blocking: call it in a worker thread)."""
+    if credentials.claims is not None:
+        return _from_bearer(db, credentials.claims)
+    info = sessions.resolve_session(db, credentials.cookie)
     if info is None:
         raise unauthorized("Your session has expired. Please log in again.", "session_expired")
-    if request.method not in SAFE_METHODS and not _same_origin(request):
+    if not credentials.may_change_state:
         raise ApiError(403, "cross_site_request", "Cross-site requests with the session cookie are refused.")
     return Principal(user_id=info.user_id, role=info.role, session_id=info.session_id, via="cookie",
                      email=info.email, first_name=info.first_name, is_verified=info.is_verified)
+
+
+def authorize(principal: Principal, allowed: frozenset[str]) -> Principal:
+    """`principal` when its role (from the database) is in `allowed`, else 403."""
+    if principal.role not in allowed:
+        raise ApiError(403, "forbidden", "You are not allowed to do this.")
+    return principal
+
+
+def optional_principal(
+    db: Session = Depends(get_db),
+    credentials: Credentials | None = Depends(optional_credentials),
+) -> Principal | None:
+    """The caller, or None when anonymous; 401 for bad credentials."""
+    return None if credentials is None else authenticate(db, credentials)
 
 
 async def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
@@ -148,14 +205,19 @@ async def current_principal(principal: Principal | None = Depends(optional_princ
     return principal
 
 
+def role_values(*roles: Role) -> frozenset[str]:
+    return frozenset(r.value for r in roles)
+
+
+STAFF_ROLES = role_values(Role.EMPLOYEE, Role.ADMIN)
+
+
 def require_roles(*roles: Role) -> Callable[..., Principal]:
     """A dependency admitting only callers whose role (from the database) is one of `roles`."""
-    allowed = frozenset(r.value for r in roles)
+    allowed = role_values(*roles)
 
     async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
-        if principal.role not in allowed:
-            raise ApiError(403, "forbidden", "You are not allowed to do this.")
-        return principal
+        return authorize(principal, allowed)
 
     return dependency
 

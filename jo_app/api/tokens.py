@@ -7,6 +7,9 @@
   confusion), then verifies signature, expiry (no leeway), issuer and audience.
 - Refresh token: the opaque random token of the server-side session (`services.sessions`), stored hashed;
   revoking the session kills the refresh token and, at their next request, every access token carrying its `sid`.
+- Verified tokens are remembered (token string -> claims, bounded, per signing key) so a client's next requests
+  skip the HMAC and JSON work; the expiry is checked again on every use. A cache hit needs the byte-identical
+  token, so it never admits anything that would not verify; revocation is the caller's database check.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jwt
 
@@ -40,9 +44,17 @@ class AccessClaims:
     jti: str
 
 
+VERIFIED_CACHE_SIZE = 8192
+_verified: dict[str, tuple[bytes, AccessClaims, float]] = {}  # token -> (signing key, claims, exp)
+
+
+@lru_cache(maxsize=4)
+def _derive_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"jo-etickets/api-access-token", hashlib.sha256).digest()
+
+
 def signing_key() -> bytes:
-    secret = get_settings().secret_key.encode()
-    return hmac.new(secret, b"jo-etickets/api-access-token", hashlib.sha256).digest()
+    return _derive_key(get_settings().secret_key)
 
 
 def issue_access_token(user_id: int, session_id: int, role: str) -> tuple[str, int]:
@@ -56,6 +68,21 @@ def issue_access_token(user_id: int, session_id: int, role: str) -> tuple[str, i
 
 def decode_access_token(token: str) -> AccessClaims:
     """Verified claims, or TokenError."""
+    key = signing_key()
+    known = _verified.get(token)
+    if known is not None and known[0] == key:
+        if known[2] > time.time():  # PyJWT's rule: expired when exp <= now (no leeway)
+            return known[1]
+        _verified.pop(token, None)
+        raise TokenError("invalid token: ExpiredSignatureError")
+    claims, expires = _verify(token, key)
+    if len(_verified) >= VERIFIED_CACHE_SIZE:
+        _verified.clear()  # crude but bounded; thread-safe under the GIL
+    _verified[token] = (key, claims, expires)
+    return claims
+
+
+def _verify(token: str, key: bytes) -> tuple[AccessClaims, float]:
     if not token or len(token) > 4096:
         raise TokenError("missing or oversized token")
     try:  # cheap look at the header first (PyJWT's own parsing runs once, in decode)
@@ -67,7 +94,7 @@ def decode_access_token(token: str) -> AccessClaims:
         raise TokenError(f"algorithm {header.get('alg')!r} refused")
     try:
         claims = jwt.decode(
-            token, signing_key(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+            token, key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "sid", "jti", "iss", "aud"]},
         )
     except jwt.PyJWTError as exc:
@@ -79,7 +106,8 @@ def decode_access_token(token: str) -> AccessClaims:
         session_id = claims["sid"]
         if isinstance(session_id, bool) or not isinstance(session_id, int):
             raise ValueError("sid")
+        expires = float(claims["exp"])
     except (TypeError, ValueError):
         raise TokenError("bad subject or session claim") from None
     return AccessClaims(user_id=user_id, session_id=session_id, role=str(claims.get("role", "")),
-                        jti=str(claims["jti"]))
+                        jti=str(claims["jti"])), expires

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jo_app.api import live, ratelimit
-from jo_app.api.deps import Principal, client_ip, get_db, require_staff
+from jo_app.api.deps import (
+    STAFF_ROLES,
+    Credentials,
+    Principal,
+    authenticate,
+    authorize,
+    client_ip,
+    get_db,
+    get_db_engine,
+    require_staff,
+    required_credentials,
+)
 from jo_app.api.errors import responses
+from jo_app.api.offload import json_response, run_blocking
 from jo_app.api.v1 import convert
 from jo_app.api.v1.schemas import KeyOut, KeysOut, RevocationOut, RevocationsOut, ScanIn, ScanOut
 from jo_app.services import gate, signing
@@ -18,18 +32,25 @@ router = APIRouter(tags=["gate"])
 MAX_REVOCATIONS = 5000
 
 
+def _scan(engine: Engine, credentials: Credentials, address: str | None, body: ScanIn) -> gate.ScanResult:
+    """Identity and role from the database, rate limit, then the gate service: one worker-thread hop."""
+    with Session(engine, expire_on_commit=False) as db:
+        principal = authorize(authenticate(db, credentials), STAFF_ROLES)
+        ratelimit.enforce("scans", address, f"user:{principal.user_id}")
+        return gate.validate_scan(db, body.payload, employee_id=principal.user_id, gate=body.gate,
+                                  event_id=body.event_id)
+
+
 @router.post("/scans", response_model=ScanOut, responses=responses(401, 403, 422, 429))
-def scan(body: ScanIn, request: Request, background: BackgroundTasks, principal: Principal = Depends(require_staff),
-         db: Session = Depends(get_db)) -> ScanOut:
+async def scan(body: ScanIn, request: Request, credentials: Credentials = Depends(required_credentials),
+               engine: Engine = Depends(get_db_engine)) -> Response:
     """Validate a scanned QR payload at a gate (employees and administrators).
 
     Exactly once: of any number of concurrent scans of one ticket, one only gets `VALID`. Every attempt is
     recorded. Only `VALID` means "admit"."""
-    ratelimit.enforce("scans", client_ip(request), f"user:{principal.user_id}")
-    result = gate.validate_scan(db, body.payload, employee_id=principal.user_id, gate=body.gate,
-                                event_id=body.event_id)
-    background.add_task(live.scanned, result.verdict.value)
-    return convert.scan(result)
+    result = await run_blocking(_scan, engine, credentials, client_ip(request), body)
+    await live.scanned(result.verdict.value)
+    return json_response(convert.scan(result))
 
 
 @router.get("/keys", response_model=KeysOut)

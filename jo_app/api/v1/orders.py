@@ -9,8 +9,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jo_app.api import live, ratelimit
-from jo_app.api.deps import Principal, client_ip, current_principal, get_db, get_db_engine
+from jo_app.api.deps import (
+    Credentials,
+    Principal,
+    authenticate,
+    client_ip,
+    current_principal,
+    get_db,
+    get_db_engine,
+    required_credentials,
+)
 from jo_app.api.errors import responses
+from jo_app.api.offload import json_response, run_blocking
 from jo_app.api.v1 import convert
 from jo_app.api.v1.schemas import OrderCreate, OrderCreated, OrderDetailOut, OrderSummaryOut
 from jo_app.services import checkout, direct_order, mail, orders, payment, ticket_render
@@ -35,44 +45,51 @@ def send_confirmation(engine: Engine, user_id: int, first_name: str, reference: 
         log.exception("confirmation mail for order %s failed", reference)
 
 
+def _create(engine: Engine, credentials: Credentials, address: str | None, body: OrderCreate,
+            idempotency_key: str) -> tuple[Principal, checkout.CheckoutResult]:
+    """Identity from the database, rate limit, then the checkout: one worker-thread hop."""
+    with Session(engine, expire_on_commit=False) as db:
+        principal = authenticate(db, credentials)
+        ratelimit.enforce("orders", address, f"user:{principal.user_id}")
+        card = payment.PaymentCard(number=body.card.number, exp_month=body.card.exp_month,
+                                   exp_year=body.card.exp_year, cvc=body.card.cvc, holder=body.card.holder)
+        if body.items:
+            result = direct_order.checkout_items(db, principal.user_id,
+                                                 [(i.offer_id, i.quantity) for i in body.items], card,
+                                                 idempotency_key=idempotency_key, client_ip=address)
+        else:
+            result = checkout.checkout(db, principal.user_id, card, idempotency_key=idempotency_key,
+                                       client_ip=address)
+    return principal, result
+
+
 @router.post("", response_model=OrderCreated, status_code=201,
              responses={200: {"model": OrderCreated, "description": "Replay of an earlier request with this key"},
                         **responses(401, 402, 403, 404, 409, 422, 429)})
-def create_order(
+async def create_order(
     body: OrderCreate,
     request: Request,
-    response: Response,
     background: BackgroundTasks,
     idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[!-~]+$",
                                   description="One per purchase attempt; a retry with the same key returns "
                                               "the same order and never charges twice."),
-    principal: Principal = Depends(current_principal),
-    db: Session = Depends(get_db),
+    credentials: Credentials = Depends(required_credentials),
     engine: Engine = Depends(get_db_engine),
-) -> OrderCreated:
+) -> Response:
     """Pay with a card (simulated) and get the order with one ticket per pack.
 
     Without `items`, the caller's cart is paid (and emptied). With `items`, exactly those packs are bought in
     the same transaction and the cart is left as it was. Seats can never be oversold. Errors: `empty_cart`,
     `unavailable`, `event_past`, `limit_exceeded`, card field errors (422), `card_declined`... (402),
     `sold_out` (409)."""
-    ratelimit.enforce("orders", client_ip(request), f"user:{principal.user_id}")
-    card = payment.PaymentCard(number=body.card.number, exp_month=body.card.exp_month,
-                               exp_year=body.card.exp_year, cvc=body.card.cvc, holder=body.card.holder)
-    if body.items:
-        result = direct_order.checkout_items(db, principal.user_id, [(i.offer_id, i.quantity) for i in body.items],
-                                             card, idempotency_key=idempotency_key, client_ip=client_ip(request))
-    else:
-        result = checkout.checkout(db, principal.user_id, card, idempotency_key=idempotency_key,
-                                   client_ip=client_ip(request))
-    if not result.created:
-        response.status_code = 200
-    else:
-        background.add_task(live.order_placed, result.total_cents, len(result.ticket_ids))
-    if result.created and body.send_confirmation:
-        background.add_task(send_confirmation, engine, principal.user_id, principal.first_name, result.reference)
-    return OrderCreated(order_id=result.order_id, reference=result.reference, total_cents=result.total_cents,
-                        ticket_ids=list(result.ticket_ids), created=result.created)
+    principal, result = await run_blocking(_create, engine, credentials, client_ip(request), body, idempotency_key)
+    if result.created:
+        await live.order_placed(result.total_cents, len(result.ticket_ids))
+        if body.send_confirmation:
+            background.add_task(send_confirmation, engine, principal.user_id, principal.first_name, result.reference)
+    return json_response(OrderCreated(order_id=result.order_id, reference=result.reference,
+                                      total_cents=result.total_cents, ticket_ids=list(result.ticket_ids),
+                                      created=result.created), status_code=201 if result.created else 200)
 
 
 @router.get("", response_model=list[OrderSummaryOut], responses=responses(401))

@@ -1,7 +1,7 @@
 """Alembic environment: the SQLModel tables of jo_app.models are the target schema.
 
 Database URL, first match wins:
-1. `alembic -x db_url=postgresql+psycopg2://... upgrade head`;
+1. `alembic -x db_url=postgresql+psycopg://... upgrade head`;
 2. `sqlalchemy.url` set programmatically (`Config.set_main_option("sqlalchemy.url", url)`, as the CLI and tests do);
 3. `jo_app.config.get_settings().database_url` (the DATABASE_URL environment variable or `.env`).
 

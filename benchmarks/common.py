@@ -29,7 +29,7 @@ from jo_app.models import Event, Offer, OfferType, Order, OrderStatus, Role, Tic
 from jo_app.services.keys import derive_ticket_key, generate_purchase_key, generate_user_key
 from jo_app.timeutil import utcnow
 
-DEFAULT_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _counter = itertools.count(1)
 
 

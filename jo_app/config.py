@@ -34,10 +34,11 @@ def _bool(name: str, default: bool) -> bool:
 
 
 def normalise_database_url(url: str) -> str:
-    """Give PostgreSQL URLs an explicit driver (SQLAlchemy 2.1 maps bare `postgresql://` to psycopg 3)."""
+    """Give PostgreSQL URLs an explicit driver: psycopg 3 (server-side prepared statements for the hot paths).
+    `postgresql+psycopg2://` URLs are honoured as written."""
     for bare in ("postgres://", "postgresql://"):
         if url.startswith(bare):
-            return "postgresql+psycopg2://" + url[len(bare):]
+            return "postgresql+psycopg://" + url[len(bare):]
     return url
 
 

@@ -4,7 +4,7 @@
 #   scripts/backup.sh                      # DATABASE_URL or the PG* variables name the database
 #
 # Environment:
-#   DATABASE_URL           postgresql[+psycopg2]://user:password@host:port/db (else libpq's PGHOST, PGUSER...)
+#   DATABASE_URL           postgresql[+psycopg]://user:password@host:port/db (else libpq's PGHOST, PGUSER...)
 #   BACKUP_DIR             where dumps go (default: ./backups)
 #   BACKUP_RETENTION_DAYS  dumps older than this many days are deleted after a successful dump (default: 14)
 #   BACKUP_PREFIX          file name prefix (default: jo_etickets)
@@ -23,6 +23,7 @@ prefix="${BACKUP_PREFIX:-jo_etickets}"
 args=()
 if [[ -n "${DATABASE_URL:-}" ]]; then
   url="${DATABASE_URL/postgresql+psycopg2:/postgresql:}"   # libpq does not know SQLAlchemy's driver suffix
+  url="${url/postgresql+psycopg:/postgresql:}"
   url="${url/postgres:\/\//postgresql://}"
   [[ "$url" == postgresql://* ]] || { echo "backup: DATABASE_URL is not a PostgreSQL URL" >&2; exit 2; }
   args=(--dbname="$url")

@@ -17,6 +17,7 @@ target="${2:-${DATABASE_URL:-}}"
 args=()
 if [[ -n "$target" ]]; then
   url="${target/postgresql+psycopg2:/postgresql:}"
+  url="${url/postgresql+psycopg:/postgresql:}"
   url="${url/postgres:\/\//postgresql://}"
   [[ "$url" == postgresql://* ]] || { echo "restore: the target is not a PostgreSQL URL" >&2; exit 2; }
   args=(--dbname="$url")

@@ -1,6 +1,6 @@
 """Shared fixtures: real databases (SQLite file and PostgreSQL), fresh for each test run.
 
-PostgreSQL: `TEST_POSTGRES_URL` (default `postgresql+psycopg2://postgres@127.0.0.1:5432/test`) names a server;
+PostgreSQL: `TEST_POSTGRES_URL` (default `postgresql+psycopg://postgres@127.0.0.1:5432/test`) names a server;
 each run creates its own database there and drops it at the end. When the server is unreachable the PostgreSQL
 tests fail if `CI` or `JO_REQUIRE_POSTGRES` is set (never a silent skip in CI), and are skipped otherwise.
 """
@@ -27,7 +27,7 @@ import jo_app.models  # noqa: F401  (registers the tables)
 from jo_app.config import get_settings
 from jo_app.db import make_engine
 
-DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REQUIRE_PG = bool(os.environ.get("CI") or os.environ.get("JO_REQUIRE_POSTGRES"))
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -72,47 +73,81 @@ def problem_message(code: str) -> str:
     return PROBLEM_MESSAGES[code].format(max=get_settings().max_packs_per_event_per_order)
 
 
-def cart_rows(session: Session, user_id: int) -> list[tuple[CartItem, Offer, Event]]:
-    """The user's cart items with their offer and event, in display order."""
-    query = (
-        select(CartItem, Offer, Event)
-        .join(Cart, Cart.id == CartItem.cart_id)
-        .join(Offer, Offer.id == CartItem.offer_id)
-        .join(Event, Event.id == Offer.event_id)
-        .where(Cart.user_id == user_id)
-        .order_by(Event.starts_at, Event.id, Offer.persons, Offer.id)
-        .execution_options(populate_existing=True)  # fresh prices, flags and seats even in a long-lived session
-    )
-    return list(session.exec(query))
+class LineRow(NamedTuple):
+    """A wanted quantity of one offer, with the offer and event columns that pricing and the rules need."""
+
+    quantity: int
+    offer_id: int
+    offer_title: str
+    offer_type: str
+    persons: int
+    price_cents: int
+    offer_published: bool
+    event_id: int
+    event_title: str
+    event_slug: str
+    sport: str
+    venue: str
+    starts_at: datetime
+    capacity: int
+    seats_sold: int
+    event_published: bool
 
 
-def build_view(rows: list[tuple[CartItem, Offer, Event]], *, now: datetime | None = None,
-               check_seats: bool = True) -> CartView:
+_OFFER_EVENT_COLUMNS = (
+    Offer.id, Offer.title, Offer.offer_type, Offer.persons, Offer.price_cents, Offer.is_published,
+    Event.id, Event.title, Event.slug, Event.sport, Event.venue, Event.starts_at, Event.capacity, Event.seats_sold,
+    Event.is_published,
+)
+_DISPLAY_ORDER = (Event.starts_at, Event.id, Offer.persons, Offer.id)
+_CART_ROWS = (
+    select(CartItem.quantity, *_OFFER_EVENT_COLUMNS)
+    .join(Cart, Cart.id == CartItem.cart_id)
+    .join(Offer, Offer.id == CartItem.offer_id)
+    .join(Event, Event.id == Offer.event_id)
+    .where(Cart.user_id == bindparam("user_id"))
+    .order_by(*_DISPLAY_ORDER)
+)
+
+
+def cart_rows(session: Session, user_id: int) -> list[LineRow]:
+    """The user's cart lines with their offer and event (plain rows, fresh from the database), in display order."""
+    return [LineRow(*row) for row in session.connection().execute(_CART_ROWS, {"user_id": user_id})]
+
+
+def offer_rows(session: Session, quantities: dict[int, int]) -> list[LineRow]:
+    """Lines for explicit (offer id -> quantity) pairs, in display order; unknown offer ids are left out."""
+    query = (select(*_OFFER_EVENT_COLUMNS).join(Event, Event.id == Offer.event_id)
+             .where(Offer.id.in_(list(quantities))).order_by(*_DISPLAY_ORDER))
+    return [LineRow(quantities[row[0]], *row) for row in session.connection().execute(query)]
+
+
+def build_view(rows: list[LineRow], *, now: datetime | None = None, check_seats: bool = True) -> CartView:
     """Price the rows and flag each line's first problem (seats are checked per event over all its lines)."""
     now = now or utcnow()
     max_packs = get_settings().max_packs_per_event_per_order
     packs: dict[int, int] = defaultdict(int)
     persons: dict[int, int] = defaultdict(int)
-    for item, offer, event in rows:
-        packs[event.id] += item.quantity
-        persons[event.id] += item.quantity * offer.persons
+    for row in rows:
+        packs[row.event_id] += row.quantity
+        persons[row.event_id] += row.quantity * row.persons
     lines = []
-    for item, offer, event in rows:
-        left = event.capacity - event.seats_sold
+    for row in rows:
+        left = row.capacity - row.seats_sold
         problem = None
-        if not (offer.is_published and event.is_published):
+        if not (row.offer_published and row.event_published):
             problem = "unavailable"
-        elif event.starts_at <= now:
+        elif row.starts_at <= now:
             problem = "event_past"
-        elif packs[event.id] > max_packs:
+        elif packs[row.event_id] > max_packs:
             problem = "limit_exceeded"
-        elif check_seats and persons[event.id] > left:
-            problem = "sold_out" if left < offer.persons else "not_enough_seats"
+        elif check_seats and persons[row.event_id] > left:
+            problem = "sold_out" if left < row.persons else "not_enough_seats"
         lines.append(CartLine(
-            offer_id=offer.id, event_id=event.id, event_title=event.title, event_slug=event.slug,
-            sport=event.sport, venue=event.venue, starts_at=event.starts_at, offer_title=offer.title,
-            offer_type=offer.offer_type, persons=offer.persons, quantity=item.quantity,
-            unit_price_cents=offer.price_cents, line_total_cents=item.quantity * offer.price_cents,
+            offer_id=row.offer_id, event_id=row.event_id, event_title=row.event_title, event_slug=row.event_slug,
+            sport=row.sport, venue=row.venue, starts_at=row.starts_at, offer_title=row.offer_title,
+            offer_type=row.offer_type, persons=row.persons, quantity=row.quantity,
+            unit_price_cents=row.price_cents, line_total_cents=row.quantity * row.price_cents,
             seats_left=left, problem=problem,
         ))
     return CartView(
@@ -162,10 +197,10 @@ def _check_addition(session: Session, user_id: int, offer: Offer, event: Event, 
         raise ValidationError(problem_message("event_past"), code="event_past")
     packs = quantity
     persons = quantity * offer.persons
-    for item, other, other_event in cart_rows(session, user_id):
-        if other_event.id == event.id and other.id != offer.id:
-            packs += item.quantity
-            persons += item.quantity * other.persons
+    for row in cart_rows(session, user_id):
+        if row.event_id == event.id and row.offer_id != offer.id:
+            packs += row.quantity
+            persons += row.quantity * row.persons
     if packs > get_settings().max_packs_per_event_per_order:
         raise ValidationError(problem_message("limit_exceeded"), code="limit_exceeded", field="quantity")
     left = event.capacity - event.seats_sold

@@ -5,11 +5,17 @@ Never oversell: seats are taken with one conditional UPDATE per event
 checkouts cannot deadlock; a zero row count means sold out and the whole transaction is rolled back. The
 hot event row is locked only from that UPDATE to the commit: the order, items and tickets are written first.
 
-Exactly once: the cart row is locked (SELECT ... FOR UPDATE) so a user's attempts run one after the other, and
-(user_id, idempotency_key) is unique: a repeated submission returns the first order and never charges again.
+Exactly once: (user_id, idempotency_key) is unique, so a repeated or concurrent twin submission fails on the order
+INSERT (after waiting for the first one's commit), rolls back, and returns the first order (`created=False`).
+The cart row is locked (SELECT ... FOR UPDATE) so a user's cart checkouts run one after the other.
+
+Payment is simulated: the card is authorised (`payment.charge`, deterministic per idempotency key) before any write,
+so a declined card changes nothing; the transaction's commit stands for the capture (a real payment provider
+would capture after the commit and void the authorisation on rollback).
 
 Any failure (invalid card, declined payment, sold out, unpublished offer...) leaves seats, cart and orders as
-they were. Nothing slow (PDF, e-mail) runs here: the caller does that after the commit.
+they were. Nothing slow (PDF, e-mail) runs here: the caller does that after the commit. The writes are plain
+Core statements (multi-row INSERT ... RETURNING for items and tickets): about ten statements per order.
 """
 
 from __future__ import annotations
@@ -19,14 +25,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from jo_app.models import CartItem, Event, Order, OrderItem, OrderStatus, Ticket, TicketStatus, User
+from jo_app.models import Cart, CartItem, Event, Order, OrderItem, OrderStatus, Ticket, TicketStatus, User
 from jo_app.services import audit, keys, payment
-from jo_app.services.cart import CartView, build_view, cart_rows, get_cart, lock_cart, problem_message
-from jo_app.services.errors import ConflictError, NotFoundError, ValidationError
+from jo_app.services.cart import CartView, LineRow, build_view, cart_rows, get_cart, problem_message
+from jo_app.services.errors import ConflictError, ValidationError
 from jo_app.timeutil import utcnow
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read out on the phone
@@ -58,36 +65,47 @@ def ticket_number(reference: str, unit_index: int) -> str:
     return f"T{reference[5:].replace('-', '')}-{unit_index:02d}"
 
 
-def _existing(session: Session, user_id: int, idempotency_key: str) -> CheckoutResult | None:
-    order = session.exec(
-        select(Order).where(Order.user_id == user_id, Order.idempotency_key == idempotency_key)
-    ).first()
+_O, _OI, _T, _E, _U, _C = (Order.__table__, OrderItem.__table__, Ticket.__table__, Event.__table__,
+                            User.__table__, Cart.__table__)
+_BUYER_COLUMNS = (_U.c.email, _U.c.first_name, _U.c.last_name, _U.c.security_key)
+BUYER = select(*_BUYER_COLUMNS).where(_U.c.id == bindparam("user_id"))
+_LOCKED_CART = (  # the cart row locked, with its owner's columns (one round trip)
+    select(_C.c.id.label("cart_id"), *_BUYER_COLUMNS).join(_U, _U.c.id == _C.c.user_id)
+    .where(_C.c.user_id == bindparam("user_id")).with_for_update(of=_C)
+)
+_INSERT_ORDER = insert(_O).returning(_O.c.id)
+_INSERT_ITEMS = insert(_OI)
+_INSERT_TICKETS = insert(_T).returning(_T.c.id, sort_by_parameter_order=True)
+_EMPTY_CART = delete(CartItem.__table__).where(CartItem.__table__.c.cart_id == bindparam("cart_id"))
+_TAKE_SEATS = (
+    update(_E)
+    .where(_E.c.id == bindparam("event_id"), _E.c.seats_sold + bindparam("wanted") <= _E.c.capacity,
+           _E.c.is_published.is_(True))
+    .values(seats_sold=_E.c.seats_sold + bindparam("wanted"))
+)
+_ORDER_BY_KEY = select(_O.c.id, _O.c.reference, _O.c.total_cents).where(
+    _O.c.user_id == bindparam("user_id"), _O.c.idempotency_key == bindparam("key"))
+_TICKET_IDS = select(_T.c.id).where(_T.c.order_id == bindparam("order_id")).order_by(_T.c.id)
+
+
+def find_existing(session: Session, user_id: int, idempotency_key: str) -> CheckoutResult | None:
+    """The order this idempotency key already produced for the user, if any."""
+    connection = session.connection()
+    order = connection.execute(_ORDER_BY_KEY, {"user_id": user_id, "key": idempotency_key}).first()
     if order is None:
         return None
-    ticket_ids = session.exec(select(Ticket.id).where(Ticket.order_id == order.id).order_by(Ticket.id)).all()
+    ticket_ids = connection.execute(_TICKET_IDS, {"order_id": order.id}).scalars().all()
     return CheckoutResult(order.id, order.reference, order.total_cents, tuple(ticket_ids), created=False)
 
 
-def _unused_reference(session: Session) -> str:
-    for _ in range(10):
-        reference = new_reference()
-        if session.exec(select(Order.id).where(Order.reference == reference)).first() is None:
-            return reference
-    raise ConflictError("Could not allocate an order reference; please retry.")  # pragma: no cover
-
-
 def _take_seats(session: Session, persons_by_event: dict[int, int], titles: dict[int, str]) -> None:
+    connection = session.connection()
     for event_id in sorted(persons_by_event):
         wanted = persons_by_event[event_id]
-        result = session.exec(
-            update(Event)
-            .where(Event.id == event_id, Event.seats_sold + wanted <= Event.capacity, Event.is_published)
-            .values(seats_sold=Event.seats_sold + wanted)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
+        if connection.execute(_TAKE_SEATS, {"event_id": event_id, "wanted": wanted}).rowcount == 1:
             continue
-        event = session.exec(select(Event).where(Event.id == event_id).execution_options(populate_existing=True)).one()
+        event = connection.execute(select(_E.c.is_published, _E.c.capacity, _E.c.seats_sold)
+                                   .where(_E.c.id == event_id)).one()
         if not event.is_published:
             raise ValidationError(f"{titles[event_id]}: {problem_message('unavailable')}", code="unavailable")
         left = event.capacity - event.seats_sold
@@ -98,61 +116,91 @@ def _take_seats(session: Session, persons_by_event: dict[int, int], titles: dict
         )
 
 
-def _place_order(session: Session, user_id: int, card: payment.PaymentCard, idempotency_key: str,
-                 client_ip: str | None, now: datetime) -> CheckoutResult:
-    cart_id = lock_cart(session, user_id, create=False)
-    existing = _existing(session, user_id, idempotency_key)
-    if existing is not None:
-        return existing
-    rows = cart_rows(session, user_id) if cart_id is not None else []
-    if not rows:
-        raise ValidationError("Your cart is empty.", code="empty_cart")
-    view = build_view(rows, now=now, check_seats=False)  # seats: by the conditional UPDATE below
+def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow], card: payment.PaymentCard,
+                idempotency_key: str, *, client_ip: str | None, now: datetime,
+                cart_id: int | None = None) -> CheckoutResult:
+    """Write the paid order for `rows` (checked here) in the session's transaction, emptying cart `cart_id` if
+    given, seats taken last. Does not commit. `buyer` has the user's email, names and security_key."""
+    view = build_view(rows, now=now, check_seats=False)  # seats: by the conditional UPDATE at the end
     for line in view.lines:
         if line.problem:
             raise ValidationError(f"{line.event_title}: {problem_message(line.problem)}", code=line.problem)
     payment.validate_card(card, today=now.date())
-    user = session.get(User, user_id, populate_existing=True)
-    if user is None:
-        raise NotFoundError("Unknown user.", code="user_not_found")
+    charged = payment.charge(card, view.total_cents, idempotency_key=f"{user_id}:{idempotency_key}")
 
-    reference = _unused_reference(session)
+    connection = session.connection()
+    reference = new_reference()
     purchase_key = keys.generate_purchase_key()
-    order = Order(user_id=user_id, reference=reference, total_cents=view.total_cents,
-                  status=OrderStatus.PAID.value, created_at=now, paid_at=now, purchase_key=purchase_key,
-                  email=user.email, idempotency_key=idempotency_key)
-    session.add(order)
-    session.flush()  # a concurrent twin with the same key fails here (IntegrityError), before any charge
-    holder = f"{user.first_name} {user.last_name}".strip()[:110]
-    tickets: list[Ticket] = []
+    # A twin with the same key (or a colliding reference) fails here (IntegrityError), before anything else.
+    order_id = connection.execute(_INSERT_ORDER, {
+        "user_id": user_id, "reference": reference, "total_cents": view.total_cents,
+        "status": OrderStatus.PAID.value, "created_at": now, "paid_at": now, "cancelled_at": None,
+        "purchase_key": purchase_key, "email": buyer.email, "idempotency_key": idempotency_key,
+        "payment_reference": charged.reference, "card_last4": charged.last4}).scalar_one()
+    holder = f"{buyer.first_name} {buyer.last_name}".strip()[:110]
+    items, tickets = [], []
     persons_by_event: dict[int, int] = defaultdict(int)
     for line in view.lines:
         persons_by_event[line.event_id] += line.quantity * line.persons
-        session.add(OrderItem(order_id=order.id, offer_id=line.offer_id, event_id=line.event_id,
-                              offer_type=line.offer_type, offer_title=line.offer_title, persons=line.persons,
-                              quantity=line.quantity, unit_price_cents=line.unit_price_cents))
+        items.append({"order_id": order_id, "offer_id": line.offer_id, "event_id": line.event_id,
+                      "offer_type": line.offer_type, "offer_title": line.offer_title, "persons": line.persons,
+                      "quantity": line.quantity, "unit_price_cents": line.unit_price_cents})
         for _ in range(line.quantity):
             index = len(tickets) + 1
-            tickets.append(Ticket(
-                number=ticket_number(reference, index), order_id=order.id, offer_id=line.offer_id,
-                event_id=line.event_id, user_id=user_id, persons=line.persons, holder_name=holder,
-                user_key=user.security_key, purchase_key=purchase_key,
-                ticket_key=keys.derive_ticket_key(user.security_key, purchase_key, f"{reference}:{index}"),
-                qr_id=secrets.token_hex(8), qr_payload=None, status=TicketStatus.VALID.value, generated_at=now,
-            ))
-    session.add_all(tickets)
-    session.exec(delete(CartItem).where(CartItem.cart_id == cart_id).execution_options(synchronize_session=False))
-    audit.record(session, "order.paid", actor_id=user_id, target_type="order", target_id=order.id,
-                 client_ip=client_ip, reference=reference, total_cents=view.total_cents, tickets=len(tickets))
-    session.flush()
-
+            tickets.append({
+                "number": ticket_number(reference, index), "order_id": order_id, "offer_id": line.offer_id,
+                "event_id": line.event_id, "user_id": user_id, "persons": line.persons, "holder_name": holder,
+                "user_key": buyer.security_key, "purchase_key": purchase_key,
+                "ticket_key": keys.derive_ticket_key(buyer.security_key, purchase_key, f"{reference}:{index}"),
+                "qr_id": secrets.token_hex(8), "qr_payload": None, "status": TicketStatus.VALID.value,
+                "generated_at": now, "used_at": None, "used_by_id": None, "used_gate": None, "cancelled_at": None,
+            })
+    connection.execute(_INSERT_ITEMS, items)
+    ticket_ids = tuple(connection.execute(_INSERT_TICKETS, tickets).scalars().all())
+    if cart_id is not None:
+        connection.execute(_EMPTY_CART, {"cart_id": cart_id})
+    audit.write(session, "order.paid", actor_id=user_id, target_type="order", target_id=order_id,
+                client_ip=client_ip, reference=reference, total_cents=view.total_cents, tickets=len(tickets))
     # Hot rows last: the events stay locked only until the commit that follows.
     _take_seats(session, persons_by_event, {line.event_id: line.event_title for line in view.lines})
-    charged = payment.charge(card, view.total_cents, idempotency_key=f"{user_id}:{idempotency_key}")
-    order.payment_reference = charged.reference
-    order.card_last4 = charged.last4
-    session.flush()
-    return CheckoutResult(order.id, reference, view.total_cents, tuple(t.id for t in tickets), created=True)
+    return CheckoutResult(order_id, reference, view.total_cents, ticket_ids, created=True)
+
+
+def _place_cart_order(session: Session, user_id: int, card: payment.PaymentCard, idempotency_key: str,
+                      client_ip: str | None, now: datetime) -> CheckoutResult:
+    locked = session.connection().execute(_LOCKED_CART, {"user_id": user_id}).first()
+    rows = cart_rows(session, user_id) if locked is not None else []
+    if not rows:  # a retry after success finds its order here (the first attempt emptied the cart)
+        existing = find_existing(session, user_id, idempotency_key)
+        if existing is not None:
+            return existing
+        raise ValidationError("Your cart is empty.", code="empty_cart")
+    return place_order(session, user_id, locked, rows, card, idempotency_key, client_ip=client_ip, now=now,
+                       cart_id=locked.cart_id)
+
+
+def run_idempotent(session: Session, user_id: int, idempotency_key: str, attempt) -> CheckoutResult:
+    """Run `attempt()` (which places an order without committing) and commit; on a twin's IntegrityError return the
+    first order; roll back on any error. Retries a colliding order reference."""
+    for _ in range(_ATTEMPTS):
+        try:
+            result = attempt()
+            if result.created:
+                session.commit()
+            else:
+                session.rollback()
+            return result
+        except IntegrityError:
+            # A twin submission committed first (same key), or an order reference collided: start again.
+            session.rollback()
+            existing = find_existing(session, user_id, idempotency_key)
+            session.rollback()
+            if existing is not None:
+                return existing
+        except BaseException:
+            session.rollback()
+            raise
+    raise ConflictError("The order could not be placed; please retry.")
 
 
 def checkout(session: Session, user_id: int, card: payment.PaymentCard, *, idempotency_key: str,
@@ -165,19 +213,5 @@ def checkout(session: Session, user_id: int, card: payment.PaymentCard, *, idemp
     """
     if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 64:
         raise ValidationError("Invalid checkout form; please reload the page.", code="invalid_idempotency_key")
-    for _ in range(_ATTEMPTS):
-        try:
-            result = _place_order(session, user_id, card, idempotency_key, client_ip, utcnow())
-            session.commit()
-            return result
-        except IntegrityError:
-            # A twin submission committed first (same key), or an order reference collided: start again.
-            session.rollback()
-            existing = _existing(session, user_id, idempotency_key)
-            if existing is not None:
-                session.rollback()
-                return existing
-        except BaseException:
-            session.rollback()
-            raise
-    raise ConflictError("The order could not be placed; please retry.")
+    return run_idempotent(session, user_id, idempotency_key, lambda: _place_cart_order(
+        session, user_id, card, idempotency_key, client_ip, utcnow()))

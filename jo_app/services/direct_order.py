@@ -1,9 +1,8 @@
-"""Checkout of an explicit list of packs (API `POST /api/v1/orders` with `items`), leaving the cart as it was.
+"""Checkout of an explicit list of packs (API `POST /api/v1/orders` with `items`), leaving the cart untouched.
 
-One transaction (committed or rolled back here): lock the cart, set its current lines aside, put the requested
-items in, run the regular checkout (`checkout._place_order`: same rules, same oversell protection, same
-idempotency), then put the set-aside lines back. On any error nothing changes, the cart included.
-A repeated `idempotency_key` returns the first order (`created=False`) without touching the cart.
+Same rules, oversell protection and idempotency as the cart checkout (`checkout.place_order` and
+`checkout.run_idempotent`), in one transaction committed or rolled back here. A repeated `idempotency_key`
+returns the first order (`created=False`).
 """
 
 from __future__ import annotations
@@ -11,20 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from jo_app.config import get_settings
-from jo_app.models import CartItem, Offer
 from jo_app.services import payment
-from jo_app.services.cart import lock_cart
-from jo_app.services.checkout import CheckoutResult, _existing, _place_order
-from jo_app.services.errors import ConflictError, NotFoundError, ValidationError
+from jo_app.services.cart import offer_rows
+from jo_app.services.checkout import BUYER, CheckoutResult, place_order, run_idempotent
+from jo_app.services.errors import NotFoundError, ValidationError
 from jo_app.timeutil import utcnow
 
 MAX_LINES = 20
-_ATTEMPTS = 3
 
 
 def _merge(items: Iterable[tuple[int, int]]) -> dict[int, int]:
@@ -45,23 +40,13 @@ def _merge(items: Iterable[tuple[int, int]]) -> dict[int, int]:
 
 def _attempt(session: Session, user_id: int, wanted: dict[int, int], card: payment.PaymentCard,
              idempotency_key: str, client_ip: str | None) -> CheckoutResult:
-    cart_id = lock_cart(session, user_id, create=True)
-    existing = _existing(session, user_id, idempotency_key)
-    if existing is not None:
-        return existing
-    known = set(session.exec(select(Offer.id).where(Offer.id.in_(list(wanted)))).all())
-    if known != set(wanted):
+    buyer = session.connection().execute(BUYER, {"user_id": user_id}).first()
+    if buyer is None:
+        raise NotFoundError("Unknown user.", code="user_not_found")
+    rows = offer_rows(session, wanted)
+    if len(rows) != len(wanted):
         raise NotFoundError("This offer does not exist.", code="offer_not_found")
-    kept = [(i.offer_id, i.quantity, i.added_at)
-            for i in session.exec(select(CartItem).where(CartItem.cart_id == cart_id)).all()]
-    session.exec(delete(CartItem).where(CartItem.cart_id == cart_id))
-    now = utcnow()
-    session.add_all([CartItem(cart_id=cart_id, offer_id=o, quantity=q, added_at=now) for o, q in wanted.items()])
-    session.flush()
-    result = _place_order(session, user_id, card, idempotency_key, client_ip, now)  # empties the cart
-    session.add_all([CartItem(cart_id=cart_id, offer_id=o, quantity=q, added_at=at) for o, q, at in kept])
-    session.flush()
-    return result
+    return place_order(session, user_id, buyer, rows, card, idempotency_key, client_ip=client_ip, now=utcnow())
 
 
 def checkout_items(session: Session, user_id: int, items: Iterable[tuple[int, int]], card: payment.PaymentCard, *,
@@ -71,18 +56,5 @@ def checkout_items(session: Session, user_id: int, items: Iterable[tuple[int, in
     if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 64:
         raise ValidationError("The idempotency key must be 1 to 64 characters.", code="invalid_idempotency_key")
     wanted = _merge(items)
-    for _ in range(_ATTEMPTS):
-        try:
-            result = _attempt(session, user_id, wanted, card, idempotency_key, client_ip)
-            session.commit()
-            return result
-        except IntegrityError:
-            session.rollback()
-            existing = _existing(session, user_id, idempotency_key)
-            session.rollback()
-            if existing is not None:
-                return existing
-        except BaseException:
-            session.rollback()
-            raise
-    raise ConflictError("The order could not be placed; please retry.")
+    return run_idempotent(session, user_id, idempotency_key,
+                          lambda: _attempt(session, user_id, wanted, card, idempotency_key, client_ip))

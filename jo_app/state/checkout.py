@@ -87,7 +87,7 @@ def _quote(user_id: int) -> dict[str, Any]:
 
 def _has_order(user_id: int, key: str) -> bool:
     with session_scope() as session:
-        return checkout_service._existing(session, user_id, key) is not None
+        return checkout_service.find_existing(session, user_id, key) is not None
 
 
 def _pay(user_id: int, card: payment.PaymentCard, key: str, client_ip: str | None):

@@ -29,7 +29,7 @@ from jo_app.services import accounts, cart, checkout, payment
 from jo_app.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CARD = payment.PaymentCard(number="4242424242424242", exp_month=12, exp_year=utcnow().year + 3, cvc="123",
                            holder="Camille Durand")
 PASSWORD = "Sprint!Paris2024"

@@ -51,7 +51,7 @@ def test_app_services_share_postgres_and_redis_with_several_workers(config, name
     app = config["services"][name]
     env = app["environment"]
     assert env["JO_ENV"] == "prod"
-    assert env["DATABASE_URL"].startswith("postgresql+psycopg2://jo:")
+    assert env["DATABASE_URL"].startswith("postgresql+psycopg://jo:")
     assert env["DATABASE_URL"].endswith("@postgres:5432/jo_etickets")
     assert env["REDIS_URL"].startswith("redis://:") and env["REDIS_URL"].endswith("@redis:6379/0")
     assert env["REFLEX_REDIS_URL"] == env["REDIS_URL"]

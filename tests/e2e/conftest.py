@@ -44,7 +44,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
-DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 APP_START_TIMEOUT = 420
 
 

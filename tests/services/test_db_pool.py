@@ -1,0 +1,59 @@
+"""The engine's pooled connections survive a server-side disconnect without a ping on every checkout."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from jo_app import db
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _terminate(admin_engine, pid: int) -> None:
+    with admin_engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        conn.commit()
+
+
+@pytest.fixture
+def pooled(postgres_url):
+    engine = db.make_engine(postgres_url, pool_size=1, max_overflow=0)
+    admin = db.make_engine(postgres_url, pool_size=1, max_overflow=0)
+    yield engine, admin
+    engine.dispose()
+    admin.dispose()
+
+
+def test_idle_connection_killed_by_the_server_is_replaced(pooled, monkeypatch) -> None:
+    engine, admin = pooled
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)  # every checkout counts as "idle long enough"
+    first = _backend_pid(engine)
+    _terminate(admin, first)
+    second = _backend_pid(engine)  # the ping found the dead connection; the pool opened a new one
+    assert second != first
+
+
+def test_busy_connection_is_not_pinged(pooled, monkeypatch) -> None:
+    """Control: within the idle threshold there is no ping, so a dead connection surfaces as an error (and the
+    pool then replaces it): this proves the recovery above comes from the idle ping."""
+    engine, admin = pooled
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    first = _backend_pid(engine)
+    _terminate(admin, first)
+    with pytest.raises(OperationalError):
+        _backend_pid(engine)
+    assert _backend_pid(engine) != first
+
+
+def test_bare_postgres_urls_get_the_psycopg3_driver() -> None:
+    from jo_app.config import normalise_database_url
+
+    assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert normalise_database_url("sqlite:///var/x.db") == "sqlite:///var/x.db"

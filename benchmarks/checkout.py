@@ -1,6 +1,7 @@
 """Checkout throughput and the sold-out race on a throw-away PostgreSQL database (prints figures; not a test).
 
-    .venv/bin/python -m benchmarks.checkout [--seats 2000] [--threads 16] [--race-seats 50] [--race-buyers 200]
+    .venv/bin/python -m benchmarks.checkout [--seats 2000] [--threads 16] [--processes 1] [--race-seats 50]
+                                            [--race-buyers 200]
 
 1. One hot event with `--seats` seats and as many buyers, each with one solo pack in the cart; `--threads`
    threads check out as fast as they can (each its own session and connection). Prints orders/s, p50/p99.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import queue
 import secrets
 import threading
 import time
@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from benchmarks.common import make_event, make_offer, percentile, temp_database
+from benchmarks.common import drive, make_event, make_offer, percentile, temp_database
 from jo_app.models import Cart, CartItem, Event, Order, Ticket, User
 from jo_app.services import checkout, keys
 from jo_app.services.errors import ConflictError
@@ -65,49 +65,30 @@ def check_event(engine: Engine, event_id: int) -> tuple[int, int, int]:
         return capacity, sold, int(persons)
 
 
-def throughput(engine: Engine, seats: int, threads: int) -> None:
+def throughput(engine: Engine, seats: int, threads: int, processes: int = 1) -> None:
     event_id, user_ids = seed(engine, seats, seats)
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for uid in user_ids:
-        todo.put(uid)
-    latencies: list[float] = []
-    errors: list[Exception] = []
-    lock = threading.Lock()
 
-    def worker() -> None:
-        with Session(engine, expire_on_commit=False) as session:
-            while True:
-                try:
-                    uid = todo.get_nowait()
-                except queue.Empty:
-                    return
-                start = time.perf_counter()
-                try:
-                    checkout.checkout(session, uid, CARD, idempotency_key=f"bench-{uid}")
-                except Exception as exc:  # counted and reported
-                    with lock:
-                        errors.append(exc)
-                    continue
-                elapsed = time.perf_counter() - start
-                with lock:
-                    latencies.append(elapsed)
+    def buy(session: Session, uid: int) -> str:
+        try:
+            checkout.checkout(session, uid, CARD, idempotency_key=f"bench-{uid}")
+        except Exception as exc:  # counted and reported
+            return f"error: {exc!r}"[:160]
+        return "paid"
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    start = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    wall = time.perf_counter() - start
+    run = drive(engine, user_ids, threads=threads, processes=processes, call=buy)
+    paid = run["outcomes"]["paid"]
+    latencies = run["latencies"]
     capacity, sold, persons = check_event(engine, event_id)
     with Session(engine) as s:
         orders = s.execute(select(func.count()).select_from(Order)).scalar_one()
     oversold = max(0, sold - capacity) + abs(sold - persons)
-    print(f"checkout: {len(latencies) / wall:.0f} orders/s at concurrency {threads} on one hot event "
-          f"({len(latencies)} orders in {wall:.1f} s), p50 {percentile(latencies, 50) * 1000:.1f} ms, "
-          f"p99 {percentile(latencies, 99) * 1000:.1f} ms, oversold: {oversold}")
-    print(f"  seats_sold {sold}/{capacity}, ticket persons {persons}, orders {orders}, errors {len(errors)}"
-          + (f" (first: {errors[0]!r})" if errors else ""))
+    print(f"checkout: {paid / run['elapsed']:.0f} orders/s at concurrency {threads} ({processes} client "
+          f"process(es)) on one hot event ({paid} orders in {run['elapsed']:.1f} s), "
+          f"p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms, "
+          f"oversold: {oversold}")
+    failures = {label: n for label, n in run["outcomes"].items() if label != "paid"}
+    print(f"  seats_sold {sold}/{capacity}, ticket persons {persons}, orders {orders}, errors "
+          f"{sum(failures.values())}" + (f" (first: {next(iter(failures))})" if failures else ""))
 
 
 def sold_out_race(engine: Engine, seats: int, buyers: int) -> None:
@@ -151,9 +132,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--race-seats", type=int, default=50)
     parser.add_argument("--race-buyers", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="client processes sharing the --threads buyers (default 1: all threads in this one)")
     args = parser.parse_args()
     with temp_database(pool_size=max(args.threads, 20), max_overflow=0) as engine:
-        throughput(engine, args.seats, args.threads)
+        throughput(engine, args.seats, args.threads, args.processes)
         sold_out_race(engine, args.race_seats, args.race_buyers)
 
 

@@ -4,7 +4,8 @@
 - `make_user`, `make_event`, `make_offer`, `make_order`, `make_ticket`: one ORM row each, consistent with the
   models' rules (keys derived like checkout does); they flush, the caller commits.
 - `bulk_tickets`: many tickets of one order in a few multi-row INSERTs.
-- `percentile`, `timed`: small measuring helpers.
+- `percentile`, `timed`: small measuring helpers; `drive`: concurrent workers (threads, optionally in several
+  client processes) over a list of work items.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import itertools
 import math
 import os
 import secrets
+import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -148,3 +151,90 @@ def timed() -> Iterator[list[float]]:
         yield box
     finally:
         box.append(time.perf_counter() - start)
+
+
+def _drive_threads(engine: Engine, items: Sequence, threads: int, call: Callable[[Session, object], str]) -> dict:
+    lock = threading.Lock()
+    cursor = iter(range(len(items)))
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads + 1)
+
+    def worker() -> None:
+        mine: list[float] = []
+        seen: Counter[str] = Counter()
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                barrier.wait()
+                while True:
+                    with lock:
+                        index = next(cursor, None)
+                    if index is None:
+                        break
+                    start = time.perf_counter()
+                    outcome = call(session, items[index])
+                    mine.append(time.perf_counter() - start)
+                    seen[outcome] += 1
+        except BaseException as exc:
+            errors.append(exc)
+        with lock:
+            latencies.extend(mine)
+            outcomes.update(seen)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    begin = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    end = time.perf_counter()
+    if errors:
+        raise errors[0]
+    return {"begin": begin, "end": end, "latencies": latencies, "outcomes": dict(outcomes)}
+
+
+def _drive_shard(url: str, items: Sequence, threads: int, call, start_barrier, results) -> None:
+    engine = make_engine(url, pool_size=threads + 2, max_overflow=2)
+    start_barrier.wait()
+    try:
+        results.put(_drive_threads(engine, items, threads, call))
+    except BaseException as exc:  # reported by the parent
+        results.put({"error": repr(exc)})
+    finally:
+        engine.dispose()
+
+
+def drive(engine: Engine, items: Sequence, *, threads: int, processes: int = 1,
+          call: Callable[[Session, object], str]) -> dict:
+    """Run `call(session, item) -> outcome label` over `items` with `threads` concurrent workers (each with its own
+    Session and connection, like app workers or gate devices), spread over `processes` client processes (forked:
+    a real deployment runs several app processes, so the clients' own GIL stays out of the figure).
+    Returns {"elapsed": first start to last finish, "latencies": seconds per call, "outcomes": Counter}."""
+    if processes <= 1:
+        run = _drive_threads(engine, items, threads, call)
+        parts = [run]
+    else:
+        import multiprocessing
+
+        engine.dispose()  # no pooled connection may cross the fork
+        context = multiprocessing.get_context("fork")
+        start_barrier, results = context.Barrier(processes), context.Queue()
+        url = engine.url.render_as_string(hide_password=False)
+        per = [threads // processes + (1 if i < threads % processes else 0) for i in range(processes)]
+        workers = [context.Process(target=_drive_shard, args=(url, items[i::processes], n, call, start_barrier,
+                                                              results)) for i, n in enumerate(per)]
+        for worker in workers:
+            worker.start()
+        parts = [results.get(timeout=600) for _ in workers]
+        for worker in workers:
+            worker.join()
+        failed = [p["error"] for p in parts if "error" in p]
+        if failed:
+            raise RuntimeError(f"a client process failed: {failed[0]}")
+    outcomes: Counter[str] = Counter()
+    for part in parts:
+        outcomes.update(part["outcomes"])
+    return {"elapsed": max(p["end"] for p in parts) - min(p["begin"] for p in parts),
+            "latencies": [x for p in parts for x in p["latencies"]], "outcomes": outcomes}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from sqlmodel import Session
 
 from benchmarks.common import (
     bulk_tickets,
+    drive,
     make_event,
     make_offer,
     make_order,
@@ -51,84 +51,13 @@ def issue_tickets(engine: Engine, count: int) -> tuple[int, list[str]]:
         return employee.id, payloads
 
 
-def throughput(engine: Engine, employee_id: int, payloads: list[str], threads: int) -> dict:
-    lock = threading.Lock()
-    cursor = iter(range(len(payloads)))
-    latencies: list[float] = []
-    verdicts: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(threads + 1)
+def throughput(engine: Engine, employee_id: int, payloads: list[str], threads: int, processes: int = 1) -> dict:
+    """Every payload validated once by `threads` devices (over `processes` client processes)."""
 
-    def worker(lane: int) -> None:
-        mine: list[float] = []
-        seen: Counter[str] = Counter()
-        try:
-            with Session(engine) as session:
-                barrier.wait()
-                while True:
-                    with lock:
-                        index = next(cursor, None)
-                    if index is None:
-                        break
-                    start = time.perf_counter()
-                    result = validate_scan(session, payloads[index], employee_id=employee_id, gate=f"Lane {lane}")
-                    mine.append(time.perf_counter() - start)
-                    seen[result.verdict.value] += 1
-        except BaseException as exc:
-            errors.append(exc)
-        with lock:
-            latencies.extend(mine)
-            verdicts.update(seen)
+    def scan(session: Session, payload: str) -> str:
+        return validate_scan(session, payload, employee_id=employee_id, gate="Bench lane").verdict.value
 
-    pool = [threading.Thread(target=worker, args=(lane,)) for lane in range(threads)]
-    for thread in pool:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in pool:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    if errors:
-        raise errors[0]
-    return {"elapsed": elapsed, "latencies": latencies, "verdicts": verdicts}
-
-
-def _shard(url: str, employee_id: int, payloads: list[str], threads: int, start_barrier, results) -> None:
-    """One client process: its own engine and `threads` device threads over its share of the tickets."""
-    from jo_app.db import make_engine
-
-    engine = make_engine(url, pool_size=threads + 2, max_overflow=2)
-    start_barrier.wait()
-    begin = time.perf_counter()
-    run = throughput(engine, employee_id, payloads, threads)
-    results.put({"latencies": run["latencies"], "verdicts": dict(run["verdicts"]), "begin": begin,
-                 "end": begin + run["elapsed"]})
-    engine.dispose()
-
-
-def throughput_processes(engine: Engine, employee_id: int, payloads: list[str], threads: int,
-                         processes: int) -> dict:
-    """`threads` devices in all, spread over `processes` client processes (a real gate fleet is not one Python
-    process: this keeps the clients' own GIL out of the figure). Elapsed = first start to last finish."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    start_barrier, results = context.Barrier(processes), context.Queue()
-    url = engine.url.render_as_string(hide_password=False)
-    shards = [payloads[i::processes] for i in range(processes)]
-    per = [threads // processes + (1 if i < threads % processes else 0) for i in range(processes)]
-    workers = [context.Process(target=_shard, args=(url, employee_id, shard, n, start_barrier, results))
-               for shard, n in zip(shards, per, strict=True)]
-    for worker in workers:
-        worker.start()
-    parts = [results.get(timeout=600) for _ in workers]
-    for worker in workers:
-        worker.join()
-    verdicts: Counter[str] = Counter()
-    for part in parts:
-        verdicts.update(part["verdicts"])
-    return {"elapsed": max(p["end"] for p in parts) - min(p["begin"] for p in parts),
-            "latencies": [x for p in parts for x in p["latencies"]], "verdicts": verdicts}
+    return drive(engine, payloads, threads=threads, processes=processes, call=scan)
 
 
 def race(engine: Engine, employee_id: int, payload: str, threads: int) -> Counter[str]:
@@ -178,11 +107,7 @@ def main() -> None:
         employee_id, payloads = issue_tickets(engine, args.tickets + args.race_tickets)
         distinct, racing = payloads[:args.tickets], payloads[args.tickets:]
 
-        if args.processes > 1:
-            engine.dispose()  # no pooled connection may cross the fork
-            run = throughput_processes(engine, employee_id, distinct, args.threads, args.processes)
-        else:
-            run = throughput(engine, employee_id, distinct, args.threads)
+        run = throughput(engine, employee_id, distinct, args.threads, args.processes)
         latencies = [s * 1000 for s in run["latencies"]]
         with Session(engine) as session:
             used = session.execute(select(func.count()).where(Ticket.status == TicketStatus.USED.value)).scalar_one()
@@ -191,7 +116,7 @@ def main() -> None:
         print(f"gate: {rate:.1f} validations/s at concurrency {args.threads} ({args.processes} client process(es)), "
               f"p50 {percentile(latencies, 50):.1f} ms, "
               f"p99 {percentile(latencies, 99):.1f} ms, VALID per ticket: {high} (max); "
-              f"{used}/{len(distinct)} tickets admitted, verdicts {dict(run['verdicts'])}")
+              f"{used}/{len(distinct)} tickets admitted, verdicts {dict(run['outcomes'])}")
 
         outcomes = [race(engine, employee_id, payload, args.threads) for payload in racing]
         valid_counts = [o[ScanVerdict.VALID.value] for o in outcomes]

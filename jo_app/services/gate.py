@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, exists, func, insert, literal, select, update
+from sqlalchemy import bindparam, case, exists, func, insert, literal, or_, select, update
 from sqlmodel import Session
 
 from jo_app.config import get_settings
@@ -102,7 +102,8 @@ _RECORD = insert(ScanAttempt.__table__)
 def _fast_admit_statement(for_event: bool):
     """The PostgreSQL one-statement admission (see the module docstring); `for_event` adds the scanner's event.
     Bind names must not be column names of `tickets` (SQLAlchemy would turn them into SET clauses)."""
-    staff = exists().where(_U.c.id == bindparam("employee_id"), _U.c.role.in_(sorted(STAFF_ROLES)),
+    staff = exists().where(_U.c.id == bindparam("employee_id"),  # or_ rather than IN: no per-call IN expansion
+                           or_(*(_U.c.role == role for role in sorted(STAFF_ROLES))),
                            _U.c.is_locked.is_(False), _U.c.anonymized_at.is_(None))
     conditions = [
         _T.c.id == bindparam("ticket_id"), _T.c.status == TicketStatus.VALID.value, _T.c.event_id == _E.c.id,

@@ -162,6 +162,11 @@ def test_changed_ticket_key_invalidates_the_qr(session: Session, world: World) -
     session.commit()
     assert _scan(session, world, world.payloads[2]).reason == "superseded"
     assert _ticket(session, ticket.id).status == "valid"
+    # On PostgreSQL the one-statement admission matched the row, then the commitment check rolled it back:
+    # exactly one attempt (the INVALID one) and no `admitted` audit entry remain.
+    assert [a[1] for a in _attempts(session)] == ["INVALID"]
+    reasons = session.execute(select(AuditLog.details).where(AuditLog.action == "gate.scan")).scalars().all()
+    assert len(reasons) == 1 and '"reason": "superseded"' in reasons[0]
 
 
 def test_garbage_and_tampered_payloads(session: Session, world: World) -> None:

@@ -22,8 +22,8 @@ from typing import ParamSpec, TypeVar
 from pydantic import BaseModel
 from starlette.responses import Response
 
-# Threads per process: enough for the database pool (10 + 20 overflow by default) to be the limit, not the pool.
-MAX_THREADS = 32
+# Threads per worker process (API_WORKER_THREADS overrides).
+MAX_THREADS = int(os.environ.get("API_WORKER_THREADS") or 32)
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -11,16 +11,17 @@ from sqlmodel import Session
 
 from jo_app.api import live, ratelimit
 from jo_app.api.deps import (
+    CALLER_SECURITY,
     STAFF_ROLES,
+    Caller,
     Credentials,
     Principal,
     authenticate,
     authorize,
+    caller,
     client_ip,
     get_db,
-    get_db_engine,
     require_staff,
-    required_credentials,
 )
 from jo_app.api.errors import responses
 from jo_app.api.offload import json_response, run_blocking
@@ -41,14 +42,14 @@ def _scan(engine: Engine, credentials: Credentials, address: str | None, body: S
                                   event_id=body.event_id)
 
 
-@router.post("/scans", response_model=ScanOut, responses=responses(401, 403, 422, 429))
-async def scan(body: ScanIn, request: Request, credentials: Credentials = Depends(required_credentials),
-               engine: Engine = Depends(get_db_engine)) -> Response:
+@router.post("/scans", response_model=ScanOut, responses=responses(401, 403, 422, 429),
+             openapi_extra=CALLER_SECURITY)
+async def scan(body: ScanIn, request: Request, who: Caller = Depends(caller)) -> Response:
     """Validate a scanned QR payload at a gate (employees and administrators).
 
     Exactly once: of any number of concurrent scans of one ticket, one only gets `VALID`. Every attempt is
     recorded. Only `VALID` means "admit"."""
-    result = await run_blocking(_scan, engine, credentials, client_ip(request), body)
+    result = await run_blocking(_scan, who.engine, who.credentials, client_ip(request), body)
     await live.scanned(result.verdict.value)
     return json_response(convert.scan(result))
 

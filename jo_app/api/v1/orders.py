@@ -10,14 +10,15 @@ from sqlmodel import Session
 
 from jo_app.api import live, ratelimit
 from jo_app.api.deps import (
+    CALLER_SECURITY,
+    Caller,
     Credentials,
     Principal,
     authenticate,
+    caller,
     client_ip,
     current_principal,
     get_db,
-    get_db_engine,
-    required_credentials,
 )
 from jo_app.api.errors import responses
 from jo_app.api.offload import json_response, run_blocking
@@ -65,7 +66,7 @@ def _create(engine: Engine, credentials: Credentials, address: str | None, body:
 
 @router.post("", response_model=OrderCreated, status_code=201,
              responses={200: {"model": OrderCreated, "description": "Replay of an earlier request with this key"},
-                        **responses(401, 402, 403, 404, 409, 422, 429)})
+                        **responses(401, 402, 403, 404, 409, 422, 429)}, openapi_extra=CALLER_SECURITY)
 async def create_order(
     body: OrderCreate,
     request: Request,
@@ -73,8 +74,7 @@ async def create_order(
     idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[!-~]+$",
                                   description="One per purchase attempt; a retry with the same key returns "
                                               "the same order and never charges twice."),
-    credentials: Credentials = Depends(required_credentials),
-    engine: Engine = Depends(get_db_engine),
+    who: Caller = Depends(caller),
 ) -> Response:
     """Pay with a card (simulated) and get the order with one ticket per pack.
 
@@ -82,7 +82,9 @@ async def create_order(
     the same transaction and the cart is left as it was. Seats can never be oversold. Errors: `empty_cart`,
     `unavailable`, `event_past`, `limit_exceeded`, card field errors (422), `card_declined`... (402),
     `sold_out` (409)."""
-    principal, result = await run_blocking(_create, engine, credentials, client_ip(request), body, idempotency_key)
+    engine = who.engine
+    principal, result = await run_blocking(_create, engine, who.credentials, client_ip(request), body,
+                                           idempotency_key)
     if result.created:
         await live.order_placed(result.total_cents, len(result.ticket_ids))
         if body.send_confirmation:

@@ -13,10 +13,13 @@ API_DESCRIPTION = (
     'shape `{"error": {"code": "...", "message": "..."}}` with a stable `code`. Sensitive endpoints are rate '
     "limited (429 with Retry-After)."
 )
+# Observability is Prometheus (`/metrics`) and JSON logs: FastAPI's built-in OpenTelemetry hooks are off (else they
+# look for configured OTel providers on every request).
 api = FastAPI(title="JO E-Tickets API", version="1.0.0", description=API_DESCRIPTION, docs_url=None,
-              redoc_url=None, openapi_url=docs.OPENAPI_URL, openapi_tags=[{"name": tag} for tag in v1.TAGS])
+              redoc_url=None, openapi_url=docs.OPENAPI_URL, openapi_tags=[{"name": tag} for tag in v1.TAGS],
+              telemetry={"tracing": False, "metrics": False, "logs": False})
 errors.install(api)
-api.include_router(v1.router)
+v1.include(api)  # first: the busiest routes are matched first
 api.include_router(spec_routes.router)
 api.include_router(docs.router)
 api.mount(docs.ASSETS, docs.assets, name="swagger-ui-assets")

@@ -111,6 +111,19 @@ def route_label(scope: dict) -> str:
     return path if path else UNMATCHED
 
 
+_HTTP_CHILDREN: dict[tuple[str, str, str], tuple] = {}
+
+
+def _http_children(labels: tuple[str, str, str]) -> tuple:
+    """The (counter, histogram) children of one label set, looked up once (`labels()` validates and locks)."""
+    children = _HTTP_CHILDREN.get(labels)
+    if children is None:
+        children = (HTTP_REQUESTS.labels(*labels), HTTP_LATENCY.labels(*labels))
+        if len(_HTTP_CHILDREN) < 10_000:  # bounded like the label sets themselves (route templates)
+            _HTTP_CHILDREN[labels] = children
+    return children
+
+
 class MetricsMiddleware:
     """Counts HTTP requests/latency and open `/_event` websockets. Pure ASGI: bodies are streamed untouched."""
 
@@ -136,9 +149,9 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            labels = (scope.get("method", "GET"), route_label(scope), str(status))
-            HTTP_REQUESTS.labels(*labels).inc()
-            HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
+            requests, latency = _http_children((scope.get("method", "GET"), route_label(scope), str(status)))
+            requests.inc()
+            latency.observe(time.perf_counter() - started)
 
     async def _websocket(self, scope, receive, send) -> None:
         accepted = False

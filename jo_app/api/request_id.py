@@ -10,9 +10,9 @@ but none per socket.io message.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from jo_app.logging_setup import request_id_var
 
@@ -28,7 +28,7 @@ def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
             if _VALID.match(text):
                 return text
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 32 hex digits, like uuid4().hex and nginx's $request_id, for less CPU
 
 
 class RequestIdMiddleware:

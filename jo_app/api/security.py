@@ -45,8 +45,7 @@ EXEMPT_BODY_LIMIT = ("/_upload",)
 HSTS = "max-age=63072000; includeSubDomains"
 
 
-def security_headers(path: str, *, production: bool) -> list[tuple[bytes, bytes]]:
-    gate = path == GATE_PREFIX or path.startswith(GATE_PREFIX + "/")
+def _build_headers(*, gate: bool, production: bool) -> tuple[tuple[bytes, bytes], ...]:
     headers = [
         (b"content-security-policy", CSP.encode()),
         (b"x-content-type-options", b"nosniff"),
@@ -57,7 +56,12 @@ def security_headers(path: str, *, production: bool) -> list[tuple[bytes, bytes]
     ]
     if production:
         headers.append((b"strict-transport-security", HSTS.encode()))
-    return headers
+    return tuple(headers)
+
+
+# Built once: (gate page, production) -> headers.
+_HEADERS = {(gate, production): _build_headers(gate=gate, production=production)
+            for gate in (False, True) for production in (False, True)}
 
 
 async def _send_413(send: Send, limit: int, extra: list[tuple[bytes, bytes]]) -> None:
@@ -78,13 +82,15 @@ def security_middleware(app: ASGIApp) -> ASGIApp:
             return
         settings = get_settings()
         path = scope.get("path", "")
-        extra = security_headers(path, production=settings.is_production)
+        gate = path == GATE_PREFIX or path.startswith(GATE_PREFIX + "/")
+        extra = _HEADERS[gate, settings.is_production]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (name, value) for name, value in extra if name not in present]
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in extra if item[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         limit = settings.max_request_bytes
@@ -99,7 +105,7 @@ def security_middleware(app: ASGIApp) -> ASGIApp:
             except ValueError:
                 too_big = True
             if too_big:
-                await _send_413(send, limit, extra)
+                await _send_413(send, limit, list(extra))
                 return
             await app(scope, receive, send_with_headers)
             return
@@ -116,7 +122,7 @@ def security_middleware(app: ASGIApp) -> ASGIApp:
                 break
             size += len(message.get("body", b""))
             if size > limit:
-                await _send_413(send, limit, extra)
+                await _send_413(send, limit, list(extra))
                 return
             if not message.get("more_body", False):
                 break

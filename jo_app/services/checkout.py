@@ -1,9 +1,10 @@
 """Checkout: cart -> paid order + one e-ticket per pack, in ONE database transaction (commits or rolls back itself).
 
-Never oversell: seats are taken with one conditional UPDATE per event
-(`seats_sold = seats_sold + n WHERE seats_sold + n <= capacity AND is_published`), in event-id order so two
-checkouts cannot deadlock; a zero row count means sold out and the whole transaction is rolled back. The
-hot event row is locked only from that UPDATE to the commit: the order, items and tickets are written first.
+Never oversell: the order, items and tickets are written first; then the seats are taken with one UPDATE per
+event (`seats_sold = seats_sold + n`, in event-id order so two checkouts cannot deadlock) that cannot pass the
+capacity nor touch an unpublished event, and the transaction commits (`_take_seats_and_commit`: on PostgreSQL the
+UPDATEs and the COMMIT go in one message, so the hot event row is never locked across a client round trip). A
+refusal means sold out (or unavailable) and the whole transaction is rolled back.
 
 Exactly once: (user_id, idempotency_key) is unique, so a repeated or concurrent twin submission fails on the order
 INSERT (after waiting for the first one's commit), rolls back, and returns the first order (`created=False`).
@@ -15,13 +16,14 @@ would capture after the commit and void the authorisation on rollback).
 
 Any failure (invalid card, declined payment, sold out, unpublished offer...) leaves seats, cart and orders as
 they were. Nothing slow (PDF, e-mail) runs here: the caller does that after the commit. The writes are plain
-Core statements (multi-row INSERT ... RETURNING for items and tickets): about ten statements per order.
+Core statements (multi-row INSERT ... RETURNING for items and tickets): nine round trips per order (BEGIN included).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -98,30 +100,70 @@ def find_existing(session: Session, user_id: int, idempotency_key: str) -> Check
     return CheckoutResult(order.id, order.reference, order.total_cents, tuple(ticket_ids), created=False)
 
 
-def _take_seats(session: Session, persons_by_event: dict[int, int], titles: dict[int, str]) -> None:
+@dataclass(frozen=True)
+class SeatClaim:
+    """Persons to take per event id (titles for the messages): the hot rows, written just before the commit."""
+
+    persons: dict[int, int]
+    titles: dict[int, str]
+
+
+# Integers only, formatted by `_take_seats_and_commit`. An unpublished event is forced over its capacity.
+_TAKE_SEATS_SQL = ("UPDATE events SET seats_sold = seats_sold + CASE WHEN is_published THEN {wanted} "
+                   "ELSE capacity + 1 END WHERE id = {event_id};")
+_CHECK_VIOLATION = "23514"
+
+
+def _explain_refusal(session: Session, claim: SeatClaim) -> None:
+    """Raise the reason the seats could not be taken (read now: sold out, unavailable)."""
     connection = session.connection()
-    for event_id in sorted(persons_by_event):
-        wanted = persons_by_event[event_id]
-        if connection.execute(_TAKE_SEATS, {"event_id": event_id, "wanted": wanted}).rowcount == 1:
-            continue
+    for event_id in sorted(claim.persons):
+        wanted, title = claim.persons[event_id], claim.titles[event_id]
         event = connection.execute(select(_E.c.is_published, _E.c.capacity, _E.c.seats_sold)
-                                   .where(_E.c.id == event_id)).one()
-        if not event.is_published:
-            raise ValidationError(f"{titles[event_id]}: {problem_message('unavailable')}", code="unavailable")
+                                   .where(_E.c.id == event_id)).first()
+        if event is None or not event.is_published:
+            raise ValidationError(f"{title}: {problem_message('unavailable')}", code="unavailable")
         left = event.capacity - event.seats_sold
-        raise ConflictError(
-            f"{titles[event_id]}: sold out." if left <= 0
-            else f"{titles[event_id]}: only {left} seat(s) left, {wanted} requested.",
-            code="sold_out",
-        )
+        if left < wanted:
+            raise ConflictError(f"{title}: sold out." if left <= 0
+                                else f"{title}: only {left} seat(s) left, {wanted} requested.", code="sold_out")
+    raise ConflictError("The seats changed during your payment; please try again.", code="sold_out")
+
+
+def _take_seats_and_commit(session: Session, claim: SeatClaim) -> None:
+    """Take the seats (the hot rows) and commit; when they cannot be taken, roll back and raise why.
+
+    With psycopg 3 the seat UPDATEs and the COMMIT travel in ONE message (simple query protocol), so the hot rows
+    stay locked for the server's own time, never across a client round trip (nor a client waiting for a CPU):
+    passing the capacity violates the CHECK constraint `ck_events_seats_within_capacity`, which aborts the message
+    before its COMMIT. With other drivers (SQLite, psycopg2): conditional UPDATEs and their row counts, then COMMIT.
+    """
+    connection = session.connection()
+    ordered = sorted(claim.persons.items())
+    if connection.dialect.driver == "psycopg":
+        script = "".join(_TAKE_SEATS_SQL.format(wanted=int(n), event_id=int(e)) for e, n in ordered) + "COMMIT"
+        try:
+            connection.connection.dbapi_connection.execute(script)
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) != _CHECK_VIOLATION:
+                raise
+            session.rollback()
+            _explain_refusal(session, claim)
+        session.commit()  # committed on the server already: this only ends the Session's transaction
+        return
+    for event_id, wanted in ordered:
+        if connection.execute(_TAKE_SEATS, {"event_id": event_id, "wanted": wanted}).rowcount != 1:
+            _explain_refusal(session, claim)
+    session.commit()
 
 
 def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow], card: payment.PaymentCard,
                 idempotency_key: str, *, client_ip: str | None, now: datetime,
-                cart_id: int | None = None) -> CheckoutResult:
+                cart_id: int | None = None) -> tuple[CheckoutResult, SeatClaim]:
     """Write the paid order for `rows` (checked here) in the session's transaction, emptying cart `cart_id` if
-    given, seats taken last. Does not commit. `buyer` has the user's email, names and security_key."""
-    view = build_view(rows, now=now, check_seats=False)  # seats: by the conditional UPDATE at the end
+    given; the seats to take at commit time come back as a SeatClaim. `buyer` has the user's email, names and
+    security_key."""
+    view = build_view(rows, now=now, check_seats=False)  # seats: taken at commit (`_take_seats_and_commit`)
     for line in view.lines:
         if line.problem:
             raise ValidationError(f"{line.event_title}: {problem_message(line.problem)}", code=line.problem)
@@ -161,34 +203,35 @@ def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow],
         connection.execute(_EMPTY_CART, {"cart_id": cart_id})
     audit.write(session, "order.paid", actor_id=user_id, target_type="order", target_id=order_id,
                 client_ip=client_ip, reference=reference, total_cents=view.total_cents, tickets=len(tickets))
-    # Hot rows last: the events stay locked only until the commit that follows.
-    _take_seats(session, persons_by_event, {line.event_id: line.event_title for line in view.lines})
-    return CheckoutResult(order_id, reference, view.total_cents, ticket_ids, created=True)
+    claim = SeatClaim(dict(persons_by_event), {line.event_id: line.event_title for line in view.lines})
+    return CheckoutResult(order_id, reference, view.total_cents, ticket_ids, created=True), claim
 
 
 def _place_cart_order(session: Session, user_id: int, card: payment.PaymentCard, idempotency_key: str,
-                      client_ip: str | None, now: datetime) -> CheckoutResult:
+                      client_ip: str | None, now: datetime) -> tuple[CheckoutResult, SeatClaim | None]:
     locked = session.connection().execute(_LOCKED_CART, {"user_id": user_id}).first()
     rows = cart_rows(session, user_id) if locked is not None else []
     if not rows:  # a retry after success finds its order here (the first attempt emptied the cart)
         existing = find_existing(session, user_id, idempotency_key)
         if existing is not None:
-            return existing
+            return existing, None
         raise ValidationError("Your cart is empty.", code="empty_cart")
     return place_order(session, user_id, locked, rows, card, idempotency_key, client_ip=client_ip, now=now,
                        cart_id=locked.cart_id)
 
 
-def run_idempotent(session: Session, user_id: int, idempotency_key: str, attempt) -> CheckoutResult:
-    """Run `attempt()` (which places an order without committing) and commit; on a twin's IntegrityError return the
-    first order; roll back on any error. Retries a colliding order reference."""
+def run_idempotent(session: Session, user_id: int, idempotency_key: str,
+                   attempt: Callable[[], tuple[CheckoutResult, SeatClaim | None]]) -> CheckoutResult:
+    """Run `attempt()` (which writes an order without its seats, or finds the existing one), take the seats and
+    commit; on a twin's IntegrityError return the first order; roll back on any error. Retries a colliding order
+    reference."""
     for _ in range(_ATTEMPTS):
         try:
-            result = attempt()
-            if result.created:
-                session.commit()
-            else:
+            result, claim = attempt()
+            if claim is None:
                 session.rollback()
+            else:
+                _take_seats_and_commit(session, claim)
             return result
         except IntegrityError:
             # A twin submission committed first (same key), or an order reference collided: start again.

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from jo_app.config import get_settings
 from jo_app.services import payment
 from jo_app.services.cart import offer_rows
-from jo_app.services.checkout import BUYER, CheckoutResult, place_order, run_idempotent
+from jo_app.services.checkout import BUYER, CheckoutResult, SeatClaim, place_order, run_idempotent
 from jo_app.services.errors import NotFoundError, ValidationError
 from jo_app.timeutil import utcnow
 
@@ -39,7 +39,7 @@ def _merge(items: Iterable[tuple[int, int]]) -> dict[int, int]:
 
 
 def _attempt(session: Session, user_id: int, wanted: dict[int, int], card: payment.PaymentCard,
-             idempotency_key: str, client_ip: str | None) -> CheckoutResult:
+             idempotency_key: str, client_ip: str | None) -> tuple[CheckoutResult, SeatClaim]:
     buyer = session.connection().execute(BUYER, {"user_id": user_id}).first()
     if buyer is None:
         raise NotFoundError("Unknown user.", code="user_not_found")

@@ -9,6 +9,7 @@ but none per socket.io message.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -21,6 +22,18 @@ _VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("jo_app.access")
 
 
+_ids = {"pid": 0, "prefix": "", "next": itertools.count()}
+
+
+def new_request_id() -> str:
+    """32 hex digits (like nginx's `$request_id`): a random 64-bit prefix drawn once per process, then a counter.
+    Unique, not secret (a correlation id), and free of syscalls: `os.urandom` releases the GIL, and on a busy event
+    loop getting it back can take longer than serving the request."""
+    if _ids["pid"] != os.getpid():  # first use in this (possibly forked) process
+        _ids.update(pid=os.getpid(), prefix=os.urandom(8).hex(), next=itertools.count())
+    return f"{_ids['prefix']}{next(_ids['next']):016x}"
+
+
 def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
     for name, value in headers:
         if name == HEADER:
@@ -28,7 +41,7 @@ def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
             if _VALID.match(text):
                 return text
             break
-    return os.urandom(16).hex()  # 32 hex digits, like uuid4().hex and nginx's $request_id, for less CPU
+    return new_request_id()
 
 
 class RequestIdMiddleware:

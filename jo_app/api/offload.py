@@ -39,10 +39,34 @@ def _get_executor() -> ThreadPoolExecutor:
     return _executor
 
 
+def _settle(future: asyncio.Future, result: object, error: BaseException | None) -> None:
+    if not future.done():  # the request may have been cancelled meanwhile
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+
 async def run_blocking(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """`func(*args, **kwargs)` in a worker thread, with the caller's context variables."""
+    """`func(*args, **kwargs)` in a worker thread, with the caller's context variables.
+
+    The thread hands the outcome straight to the event loop (`call_soon_threadsafe`) instead of going through a
+    `concurrent.futures.Future` chained to an asyncio one (`run_in_executor`), whose lock the loop and the worker
+    then contend for."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
     context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(_get_executor(), lambda: context.run(func, *args, **kwargs))
+
+    def job() -> None:
+        try:
+            result = context.run(func, *args, **kwargs)
+        except BaseException as exc:  # re-raised in the caller
+            loop.call_soon_threadsafe(_settle, future, None, exc)
+        else:
+            loop.call_soon_threadsafe(_settle, future, result, None)
+
+    _get_executor().submit(job)
+    return await future
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:

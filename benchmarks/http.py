@@ -56,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench!Paris2024"
 CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2039, "cvc": "123"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PHASE_TIMEOUT = 300.0  # seconds: a stuck server fails the run instead of hanging it
 
 
 # --- A minimal HTTP/1.1 keep-alive client ----------------------------------------------------------------------------
@@ -170,7 +171,11 @@ async def _run_lanes(port: int, lanes: list[Lane], start_at: float) -> list[tupl
             status, answer = await connection.request("POST", path, _headers(lane.token, extra), body)
             results.append((time.perf_counter() - started, status, answer))
 
-    await asyncio.gather(*(client(c, lane) for c, lane in zip(connections, lanes, strict=True)))
+    try:
+        await asyncio.wait_for(asyncio.gather(*(client(c, lane) for c, lane in zip(connections, lanes, strict=True))),
+                               PHASE_TIMEOUT)
+    except TimeoutError:
+        raise HttpError(f"no end after {PHASE_TIMEOUT} s ({len(results)} responses): server stuck?") from None
     for connection in connections:
         connection.close()
     return results

@@ -86,11 +86,20 @@ def record_tickets(count: int) -> None:
         log.exception("metrics: record_tickets failed")
 
 
+_SCAN_CHILDREN: dict[str, Counter] = {}
+
+
 def record_scan(verdict: str) -> None:
     """One gate scan with this verdict (a `ScanVerdict` value; anything else is counted as OTHER)."""
     try:
-        label = str(verdict)
-        SCANS.labels(verdict=label if _VERDICT.match(label) else "OTHER").inc()
+        child = _SCAN_CHILDREN.get(verdict)
+        if child is None:
+            label = str(verdict)
+            label = label if _VERDICT.match(label) else "OTHER"
+            child = SCANS.labels(verdict=label)
+            if label != "OTHER":  # the verdicts are a handful: cache those (`labels()` validates and locks)
+                _SCAN_CHILDREN[label] = child
+        child.inc()
     except Exception:
         log.exception("metrics: record_scan failed")
 

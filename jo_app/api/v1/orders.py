@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.background import BackgroundTask
 
 from jo_app.api import live, ratelimit
 from jo_app.api.deps import (
@@ -70,7 +71,6 @@ def _create(engine: Engine, credentials: Credentials, address: str | None, body:
 async def create_order(
     body: OrderCreate,
     request: Request,
-    background: BackgroundTasks,
     idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[!-~]+$",
                                   description="One per purchase attempt; a retry with the same key returns "
                                               "the same order and never charges twice."),
@@ -85,13 +85,17 @@ async def create_order(
     engine = who.engine
     principal, result = await run_blocking(_create, engine, who.credentials, client_ip(request), body,
                                            idempotency_key)
+    confirmation = None
     if result.created:
         await live.order_placed(result.total_cents, len(result.ticket_ids))
-        if body.send_confirmation:
-            background.add_task(send_confirmation, engine, principal.user_id, principal.first_name, result.reference)
-    return json_response(OrderCreated(order_id=result.order_id, reference=result.reference,
-                                      total_cents=result.total_cents, ticket_ids=list(result.ticket_ids),
-                                      created=result.created), status_code=201 if result.created else 200)
+        if body.send_confirmation:  # after the response, in a worker thread
+            confirmation = BackgroundTask(send_confirmation, engine, principal.user_id, principal.first_name,
+                                          result.reference)
+    response = json_response(OrderCreated(order_id=result.order_id, reference=result.reference,
+                                          total_cents=result.total_cents, ticket_ids=list(result.ticket_ids),
+                                          created=result.created), status_code=201 if result.created else 200)
+    response.background = confirmation
+    return response
 
 
 @router.get("", response_model=list[OrderSummaryOut], responses=responses(401))

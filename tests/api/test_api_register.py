@@ -5,60 +5,25 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 from collections.abc import Iterator
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
-from jo_app.config import get_settings
 from jo_app.models import AuditLog, EmailCode, User
 from jo_app.services import accounts
 from jo_app.services.passwords import verify_password
 from tests.api.conftest import PASSWORD, assert_error
+from tests.smtp_capture import SmtpCollector, smtp_capture
 
 INTRUDER_PASSWORD = "Relay#Marseille7"
 VOLATILE_HEADERS = {"date", "content-length", "x-request-id"}
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd hook name
-        with self.lock:
-            self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.messages if str(m["To"]).lower() == address.lower()]
-
-
 @pytest.fixture
-def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Collector]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    monkeypatch.delenv("SMTP_USER", raising=False)
-    get_settings.cache_clear()
-    try:
+def smtp_server(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[SmtpCollector]:
+    with smtp_capture(monkeypatch, tmp_path / "outbox") as collector:
         yield collector
-    finally:
-        controller.stop()
-        monkeypatch.undo()
-        get_settings.cache_clear()
 
 
 def _body(email: str, **overrides) -> dict:

@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -27,6 +22,7 @@ from jo_app.services import accounts
 from jo_app.services.accounts_codes import INVALID_CODE_MESSAGE
 from jo_app.services.errors import AuthenticationError, DomainError, ValidationError
 from jo_app.services.passwords import hash_password, verify_password
+from tests.smtp_capture import SmtpCollector, smtp_capture
 
 PASSWORD = "Sprint!Paris2024"
 INTRUDER_PASSWORD = "Relay#Marseille7"
@@ -34,43 +30,11 @@ OWNER = "camille@example.org"
 ACTION = accounts.EXISTING_EMAIL_ACTION
 
 
-class Collector:
-    """aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd hook name
-        with self.lock:
-            self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.messages if str(m["To"]) == address]
-
-
 @pytest.fixture
-def smtp_server(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Collector]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))  # must stay empty: everything goes over SMTP
-    monkeypatch.delenv("SMTP_USER", raising=False)
+def smtp_server(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[SmtpCollector]:
     monkeypatch.setenv("APP_URL", "https://tickets.example")
-    get_settings.cache_clear()
-    try:
+    with smtp_capture(monkeypatch, tmp_path / "outbox") as collector:
         yield collector
-    finally:
-        controller.stop()
-        monkeypatch.undo()
-        get_settings.cache_clear()
 
 
 def make_owner(session: Session, *, verified: bool = True) -> User:
@@ -216,7 +180,7 @@ def test_taken_address_still_pays_the_bcrypt_cost(session: Session, monkeypatch:
     assert elapsed >= 0.8 * one_hash, (elapsed, one_hash)
 
 
-def test_owner_notice_over_smtp_and_throttled(session: Session, smtp_server: Collector) -> None:
+def test_owner_notice_over_smtp_and_throttled(session: Session, smtp_server: SmtpCollector) -> None:
     owner = make_owner(session)
     fresh = sign_up(session, "new.fan@example.org")
     taken = accounts.register(session, email=OWNER, password=INTRUDER_PASSWORD, first_name="<b>Mallory</b>",

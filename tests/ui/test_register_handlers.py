@@ -5,67 +5,34 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
-import threading
 from collections.abc import Iterator
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from functools import partial
 
 import pytest
 import reflex as rx
-from aiosmtpd.controller import Controller
 from reflex.istate.data import RouterData
 from sqlmodel import Session, select
 
 from jo_app.api import ratelimit
-from jo_app.config import get_settings
 from jo_app.db import session_scope
 from jo_app.models import EmailCode, User
 from jo_app.services import accounts
 from jo_app.state import account_common, auth
 from jo_app.state.register import RegisterState
+from tests.smtp_capture import SmtpCollector, smtp_capture
 
 PASSWORD = "Piste!Verte2024"
 INTRUDER_PASSWORD = "Relay#Marseille7"
 OWNER = "owner@example.org"
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd hook name
-        with self.lock:
-            self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.messages if str(m["To"]) == address]
-
-
 @pytest.fixture
-def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Collector]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    monkeypatch.delenv("SMTP_USER", raising=False)
-    get_settings.cache_clear()
+def smtp_server(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[SmtpCollector]:
     ratelimit.reset()
     try:
-        yield collector
+        with smtp_capture(monkeypatch, tmp_path / "outbox") as collector:
+            yield collector
     finally:
-        controller.stop()
-        monkeypatch.undo()
-        get_settings.cache_clear()
         ratelimit.reset()
 
 

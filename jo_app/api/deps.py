@@ -10,8 +10,8 @@ Any other `Authorization` scheme, or a bad token, gives 401 (a bad bearer token 
 
 Two steps: `optional_credentials` (async, no I/O: headers, token signature and expiry) then `authenticate` (the
 database checks, in a worker thread). Ordinary routes get both through `optional_principal`/`require_roles`; the
-hot endpoints (orders, scans) take `required_credentials` and call `authenticate`/`authorize` in their one worker
-thread hop, together with the service call (`jo_app.api.offload`).
+hot endpoints (orders, scans) take `caller` and call `authenticate`/`authorize` in their one worker thread hop,
+together with the service call (`jo_app.api.offload`).
 """
 
 from __future__ import annotations
@@ -196,18 +196,6 @@ async def optional_credentials(
     return _credentials(request, credentials, cookie)
 
 
-async def required_credentials(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
-    cookie: str | None = Security(cookie_scheme),
-) -> Credentials:
-    """Like `optional_credentials`; 401 when anonymous."""
-    found = _credentials(request, credentials, cookie)
-    if found is None:
-        raise unauthorized()
-    return found
-
-
 @dataclass(frozen=True, slots=True)
 class Caller:
     """The hot endpoints' one dependency: the caller's credentials (not yet checked against the database) and the
@@ -217,14 +205,14 @@ class Caller:
     engine: Engine
 
 
-# The security requirements FastAPI documents for `required_credentials`, for routes using `caller` instead.
+# The security requirements FastAPI documents for `optional_credentials`, for routes using `caller` instead.
 CALLER_SECURITY = {"security": [{bearer_scheme.scheme_name: []}, {cookie_scheme.scheme_name: []}]}
 
 
 async def caller(request: Request) -> Caller:
-    """`required_credentials` + `get_db_engine` in ONE dependency without sub-dependencies: FastAPI resolves every
-    dependency of a route again on each request (a few tens of microseconds each), which counts on the hot
-    endpoints. Same checks, same security schemes (called directly); routes document them with
+    """`optional_credentials` (401 when anonymous) + `get_db_engine` in ONE dependency without sub-dependencies:
+    FastAPI resolves every dependency of a route again on each request (a few tens of microseconds each), which
+    counts on the hot endpoints. Same checks, same security schemes (called directly); routes document them with
     `openapi_extra=CALLER_SECURITY`. `get_db_engine` overrides (tests) are honoured."""
     found = _credentials(request, await bearer_scheme(request), await cookie_scheme(request))
     if found is None:

@@ -18,7 +18,7 @@ Threat model:
 - Copying a genuine QR is not prevented by cryptography; it is defeated online: the gate compares qr_id, key
   commitment and event with the database (a re-issued ticket gets a new qr_id, so its old QR is dead) and admits
   each ticket exactly once with a conditional UPDATE (`services.gate`). Offline scanners can admit a copy twice
-  until they sync: they must fetch `gate.revocations_since` and report their scans.
+  until they sync: they must fetch `gate_reports.revocations_since` and report their scans.
 """
 
 from __future__ import annotations

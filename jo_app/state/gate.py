@@ -24,7 +24,7 @@ from jo_app.db import session_scope
 from jo_app.i18n import LangState, text
 from jo_app.models import Role
 from jo_app.services import gate as gate_service
-from jo_app.services import gate_events
+from jo_app.services import gate_events, gate_reports
 from jo_app.services.errors import DomainError
 from jo_app.services.gate import ScanResult
 from jo_app.services.sessions import SessionInfo
@@ -68,7 +68,7 @@ def _validate(payload: str, employee_id: int, gate: str, event_id: int) -> ScanR
 
 def read_counts(event_id: int) -> dict[str, int]:
     with session_scope() as session:
-        return gate_service.admission_counts(session, event_id)
+        return gate_reports.admission_counts(session, event_id)
 
 
 _TASKS: set[asyncio.Task] = set()

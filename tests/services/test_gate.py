@@ -15,7 +15,8 @@ from benchmarks.common import make_event, make_offer, make_order, make_ticket, m
 from jo_app.models import AuditLog, Event, Role, ScanAttempt, ScanVerdict, Ticket, TicketStatus, User
 from jo_app.services import signing
 from jo_app.services.errors import PermissionDeniedError, ValidationError
-from jo_app.services.gate import admission_counts, recent_scans, revocations_since, validate_scan
+from jo_app.services.gate import validate_scan
+from jo_app.services.gate_reports import admission_counts, recent_scans, revocations_since
 from jo_app.services.ticket_tokens import encode_ticket, ensure_payload
 
 STARTS = datetime(2024, 8, 4, 18, 0)

@@ -27,7 +27,7 @@ from jo_app.api.errors import responses
 from jo_app.api.offload import json_response, run_blocking
 from jo_app.api.v1 import convert
 from jo_app.api.v1.schemas import KeyOut, KeysOut, RevocationOut, RevocationsOut, ScanIn, ScanOut
-from jo_app.services import gate, signing
+from jo_app.services import gate, gate_reports, signing
 
 router = APIRouter(tags=["gate"])
 MAX_REVOCATIONS = 5000
@@ -84,7 +84,7 @@ def revocations(
 ) -> RevocationsOut:
     """Tickets cancelled since `since` (all when omitted), oldest first, for offline scanners' block lists.
     Ask again from `next_since` minus a few minutes and de-duplicate by `qr_id`."""
-    rows = gate.revocations_since(db, _naive_utc(since) if since else None, event_id=event_id,
+    rows = gate_reports.revocations_since(db, _naive_utc(since) if since else None, event_id=event_id,
                                   limit=MAX_REVOCATIONS)
     items = [RevocationOut(**row) for row in rows]
     stamps = [r.cancelled_at for r in items if r.cancelled_at is not None]

@@ -4,13 +4,14 @@
 its event (a row even when the ticket does not exist). On PostgreSQL, `LOOKUP_AND_ADMIT[...]` is the same read
 with the admission folded in: `WITH admit AS (UPDATE tickets ... FROM events WHERE <every admission condition>
 RETURNING ...), INSERT scan_attempts ... SELECT FROM admit, INSERT audit_log ... SELECT FROM admit` and an
-`admitted` flag. Its ticket columns show the row as it was before that UPDATE (statement snapshot).
+`admitted` flag; when nothing was admitted its ticket columns show the row as it was before (statement snapshot:
+a scan that waited for a concurrent admission still sees status 'valid').
 Bind names must not be column names of the updated or inserted tables (SQLAlchemy would add them to SET/VALUES).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, exists, insert, literal, or_, select, update
+from sqlalchemy import bindparam, exists, insert, literal, or_, select, union_all, update
 
 from jo_app.models import AuditLog, Event, Role, ScanAttempt, ScanVerdict, Ticket, TicketStatus, User
 
@@ -37,17 +38,21 @@ def _lookup(admitting: bool, for_event: bool):
                       ).select_from(_ticket_or_nothing())
     conditions = [
         _T.c.id == bindparam("ticket_id"), _T.c.status == TicketStatus.VALID.value, _T.c.event_id == _E.c.id,
-        _T.c.qr_id == bindparam("claimed_qr_id"), _T.c.event_id == bindparam("claimed_event_id"),
+        _T.c.qr_id == bindparam("claimed_qr_id"),
+        # `+ 0`: not an index condition. Otherwise, before the first ANALYZE of a freshly loaded table, the planner
+        # may read the ticket through ix_tickets_event_id_status (every valid ticket of the event) instead of a
+        # unique index (measured: 1 ms instead of 0.02 ms per scan on 4000 tickets).
+        _T.c.event_id + 0 == bindparam("claimed_event_id"),
         _T.c.persons == bindparam("claimed_persons"),
         _E.c.starts_at >= bindparam("earliest_start"), _E.c.starts_at <= bindparam("latest_start"), _STAFF_OK,
     ]
     if for_event:
-        conditions.append(_T.c.event_id == bindparam("scanner_event_id"))
+        conditions.append(_T.c.event_id + 0 == bindparam("scanner_event_id"))
     admit = (
         update(_T).where(*conditions)
         .values(status=TicketStatus.USED.value, used_at=bindparam("now"), used_by_id=bindparam("employee_id"),
                 used_gate=bindparam("gate"))
-        .returning(_T.c.id, _T.c.event_id)
+        .returning(*_TICKET_COLUMNS)
         .cte("admit")
     )
     record = insert(_SCANS).from_select(
@@ -60,9 +65,12 @@ def _lookup(admitting: bool, for_event: bool):
         select(bindparam("now"), bindparam("employee_id"), literal("gate.scan"), literal("ticket"),
                bindparam("target_id"), bindparam("admitted_details")).select_from(admit),
     ).cte("audited")
-    admitted = select(admit.c.id).exists()
-    return (select(_STAFF_OK.label("staff_ok"), admitted.label("admitted"), *_TICKET_COLUMNS)
-            .select_from(_ticket_or_nothing()).add_cte(record, audited))
+    # Admitted: the UPDATE's own row (no second read). Otherwise (the branch is skipped when admit has a row): the
+    # staff flag and the ticket as it was.
+    admitted_row = select(literal(True).label("staff_ok"), literal(True).label("admitted"), *admit.c)
+    other_row = (select(_STAFF_OK.label("staff_ok"), literal(False).label("admitted"), *_TICKET_COLUMNS)
+                 .select_from(_ticket_or_nothing()).where(~select(admit.c.id).exists()))
+    return union_all(admitted_row, other_row).add_cte(record, audited)
 
 
 LOOKUP = {for_event: _lookup(False, for_event) for for_event in (False, True)}

@@ -36,7 +36,6 @@ from jo_app.services.ticket_tokens import InvalidTokenError, TokenClaims, verify
 from jo_app.timeutil import utcnow
 
 PARIS = ZoneInfo("Europe/Paris")
-STAFF_ROLES = gate_sql.STAFF_ROLES
 GATE_MAX_LENGTH = 60
 _MAX_ID = 2**31 - 1  # ids are 32-bit signed integers in the database
 

@@ -75,7 +75,6 @@ def _lookup(admitting: bool, for_event: bool):
 
 LOOKUP = {for_event: _lookup(False, for_event) for for_event in (False, True)}
 LOOKUP_AND_ADMIT = {for_event: _lookup(True, for_event) for for_event in (False, True)}
-STAFF_ONLY = select(_STAFF_OK.label("staff_ok"))
 
 # The full path's own admission: ONE conditional UPDATE; its row count decides who won.
 ADMIT = (

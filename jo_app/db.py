@@ -35,7 +35,7 @@ def _ping_when_idle(engine: Engine) -> None:
     replaced before use). Raising DisconnectionError makes the pool retry with a fresh connection."""
 
     @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_connection, record) -> None:  # pragma: no cover - pool hook
+    def _on_checkin(_dbapi_connection, record) -> None:
         record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")

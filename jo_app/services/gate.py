@@ -19,7 +19,6 @@ attempt (whatever its verdict) adds a ScanAttempt row and a `gate.scan` audit en
 from __future__ import annotations
 
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -84,9 +83,8 @@ def _gate_window(now: datetime) -> tuple[datetime, datetime]:
 
 
 def _details(verdict: ScanVerdict, reason: str, gate: str, event_id: int | None) -> str:
-    """The `gate.scan` audit details (the same JSON as `audit.write` makes)."""
-    return json.dumps({"event_id": event_id, "gate": gate, "reason": reason, "verdict": verdict.value},
-                      sort_keys=True)
+    """The `gate.scan` audit details (for the statements that write the audit row themselves)."""
+    return audit.details_json(event_id=event_id, gate=gate, reason=reason, verdict=verdict.value)
 
 
 def _lookup(session: Session, claims: TokenClaims | None, *, employee_id: int, gate: str, event_id: int | None,

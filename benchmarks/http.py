@@ -311,7 +311,8 @@ def seed(engine: Engine, clients: int, seats: int) -> tuple[list[str], list[str]
 
 def start_server(db_url: str, port: int, workers: int, granian_args: list[str]) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": db_url, "JO_ENV": "bench", "RATE_LIMIT_ORDERS": "1000000/minute",
-           "RATE_LIMIT_SCANS": "1000000/minute", "RATE_LIMIT_LOGIN": "1000000/minute", "LOG_LEVEL": "WARNING"}
+           "RATE_LIMIT_SCANS": "1000000/minute", "RATE_LIMIT_LOGIN": "1000000/minute", "LOG_LEVEL": "WARNING",
+           "REFLEX_ENV_MODE": "prod", "__REFLEX_SKIP_COMPILE": "true"}  # as `reflex run --env prod` runs it
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port",

@@ -46,7 +46,7 @@ def _ping_when_idle(engine: Engine) -> None:
         try:
             with dbapi_connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
-            dbapi_connection.rollback()
+            dbapi_connection.commit()  # not rollback: on a ROLLBACK psycopg deallocates every prepared statement
         except Exception as error:
             raise exc.DisconnectionError(f"stale pooled connection: {error}") from error
 

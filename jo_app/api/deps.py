@@ -142,7 +142,7 @@ def _driver_sql(dialect: Dialect) -> str:
     return str(_BEARER_SESSION.compile(dialect=dialect))
 
 
-def _session_row(db: Session, session_id: int) -> _SessionRow | None:
+def bearer_session_row(db: Session, session_id: int) -> _SessionRow | None:
     """The token's session and user. On PostgreSQL straight on the driver's cursor (the statement compiled once):
     SQLAlchemy's execution context and result objects cost about as much CPU as the query itself (~75 us), on every
     authenticated request. Any driver error re-runs it through SQLAlchemy, whose error handling (wrapping,
@@ -161,7 +161,7 @@ def _session_row(db: Session, session_id: int) -> _SessionRow | None:
 
 
 def _from_bearer(db: Session, claims: AccessClaims) -> Principal:
-    row = _session_row(db, claims.session_id)
+    row = bearer_session_row(db, claims.session_id)
     if row is None:
         raise unauthorized("Invalid or expired access token.", "invalid_token")
     now = utcnow()

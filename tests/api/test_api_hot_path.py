@@ -17,12 +17,12 @@ from tests.api.conftest import World, token_for
 def test_session_row_matches_sqlalchemy(client, world: World, engine: Engine) -> None:
     claims = tokens.decode_access_token(token_for(client, world.employee)["access_token"])
     with Session(engine) as db:
-        fast = deps._session_row(db, claims.session_id)
+        fast = deps.bearer_session_row(db, claims.session_id)
         ordinary = db.connection().execute(deps._BEARER_SESSION, {"session_id": claims.session_id}).first()
         assert fast is not None and ordinary is not None
         assert tuple(fast) == tuple(ordinary)
         assert fast.role == "employee" and fast.user_id == world.employee.id
-        assert deps._session_row(db, 2**31 - 1) is None
+        assert deps.bearer_session_row(db, 2**31 - 1) is None
 
 
 def test_a_remembered_token_still_expires(client, world: World, monkeypatch) -> None:

@@ -57,3 +57,17 @@ def test_bare_postgres_urls_get_the_psycopg3_driver() -> None:
     assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
     assert normalise_database_url("sqlite:///var/x.db") == "sqlite:///var/x.db"
+
+
+def test_the_idle_ping_keeps_the_prepared_statements(pooled, monkeypatch) -> None:
+    """The ping ends its transaction with COMMIT: a ROLLBACK makes psycopg deallocate every prepared statement
+    of the connection, and the hot statements would be parsed and planned again."""
+    engine, _admin = pooled
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    with engine.connect() as conn:
+        for _ in range(6):  # psycopg prepares a statement at its sixth run
+            conn.execute(text("SELECT :n + 1"), {"n": 1})
+        conn.commit()
+    with engine.connect() as conn:  # pinged on checkout
+        prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    assert any("$1 + 1" in statement for statement in prepared), prepared

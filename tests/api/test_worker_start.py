@@ -1,0 +1,102 @@
+"""What a server worker does before and beside serving: the warm-up changes nothing and leaves the hot statements
+prepared on the pooled connections; `/api/` requests go straight to the API stack; the startup heap is frozen."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from jo_app.api import warmup
+from jo_app.api.app import api
+from jo_app.asgi import App, api_first, freeze_startup_heap
+from jo_app.models import AuditLog, ScanAttempt, Ticket, TicketStatus
+from tests.api.conftest import World, bearer, buy
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with Session(engine) as db:
+        return (db.scalar(select(func.count()).select_from(ScanAttempt)),
+                db.scalar(select(func.count()).select_from(AuditLog)),
+                db.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == TicketStatus.VALID.value)))
+
+
+def test_warm_up_changes_nothing(client, world: World, engine: Engine) -> None:
+    buy(client, bearer(client, world.visitor), world.offers["solo"])
+    before = _counts(engine)
+    assert before[2] == 1
+    assert warmup.warm_up(engine, connections=3) == 3
+    assert _counts(engine) == before
+
+
+def test_warm_up_prepares_the_gate_lookup_on_every_pooled_connection(pg_engine: Engine) -> None:
+    pg_engine.dispose()
+    assert warmup.warm_up(pg_engine, connections=2) == 2
+    assert pg_engine.pool.checkedin() == 2
+    with pg_engine.connect() as first, pg_engine.connect() as second:  # the two warmed connections
+        for connection in (first, second):
+            prepared = connection.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+            assert any("WITH admit AS" in statement for statement in prepared), prepared
+
+
+def test_warm_up_failure_is_logged_not_raised(monkeypatch, caplog) -> None:
+    def unreachable(*_args, **_kwargs):
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr(warmup, "warm_up", unreachable)
+    import asyncio
+
+    asyncio.run(warmup.warm_up_worker())
+    assert "warm-up failed" in caplog.text
+
+
+@pytest.mark.parametrize(("kind", "path", "to_api"), [
+    ("http", "/api/v1/scans", True),
+    ("http", "/api/openapi.json", True),
+    ("http", "/apiv1", False),
+    ("http", "/offers/api/offers", False),
+    ("http", "/", False),
+    ("websocket", "/api/v1/scans", False),
+    ("lifespan", "", False),
+])
+def test_only_api_http_requests_skip_the_outer_reflex_layer(kind: str, path: str, to_api: bool) -> None:
+    reached: list[str] = []
+
+    def app(name: str):
+        async def asgi(scope, receive, send) -> None:
+            reached.append(name)
+        return asgi
+
+    dispatch = api_first(app("reflex"), app("api"), lambda: reached.append("contexts"))
+    import asyncio
+
+    asyncio.run(dispatch({"type": kind, "path": path}, None, None))
+    assert reached == (["contexts", "api"] if to_api else ["reflex"])
+
+
+def test_the_api_stack_is_the_transformers_stack() -> None:
+    calls: list[object] = []
+
+    def wrap(inner):
+        calls.append(inner)
+        return ("wrapped", inner)
+
+    app = App.__new__(App)
+    app.api_transformer = [api, wrap]
+    assert app._transformed_api() == ("wrapped", api) and calls == [api]
+    app.api_transformer = [wrap]
+    with pytest.raises(TypeError):
+        app._transformed_api()
+
+
+def test_startup_heap_is_frozen() -> None:
+    try:
+        marker = {"created": "before the freeze"}
+        assert freeze_startup_heap() > 0
+        assert not gc.is_tracked(marker) or gc.get_freeze_count() > 0
+        assert all(marker is not obj for obj in gc.get_objects())  # frozen objects are no longer walked
+    finally:
+        gc.unfreeze()

@@ -1,4 +1,4 @@
-"""The ASGI application the server runs: Reflex's, with the REST API reached first and a frozen startup heap.
+"""ASGI pieces of the served application (`jo_app.application.App`): the REST API reached first, a frozen heap.
 
 Granian calls `app()` (the Reflex app is a factory) in every worker. Reflex builds a stack where each request
 crosses its own Starlette app (error handler, CORS, contexts, router, mount) before reaching the API transformers
@@ -18,7 +18,6 @@ import gc
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
-import reflex as rx
 from starlette.applications import Starlette
 
 Scope = MutableMapping[str, Any]
@@ -47,24 +46,15 @@ def api_first(reflex_asgi: ASGIApp, api_asgi: ASGIApp, set_contexts: Callable[[]
     return dispatch
 
 
-class App(rx.App):
-    """`rx.App` whose ASGI app sends `/api/` requests straight to the stack its `api_transformer` builds."""
-
-    def __call__(self) -> ASGIApp:
-        reflex_asgi = super().__call__()  # also mounts the Reflex app inside the FastAPI transformer
-        asgi = api_first(reflex_asgi, self._transformed_api(), self._set_contexts_internal)
-        freeze_startup_heap()
-        return asgi
-
-    def _transformed_api(self) -> ASGIApp:
-        """The transformers' stack as Reflex builds it: a Starlette/FastAPI transformer is the app (Reflex mounted
-        its own app inside it), each plain callable wraps what comes before. The first must be the FastAPI app."""
-        transformers = self.api_transformer
-        if not isinstance(transformers, Sequence):
-            transformers = [transformers]
-        if not transformers or not isinstance(transformers[0], Starlette):
-            raise TypeError("api_transformer must start with the FastAPI app")
-        asgi: ASGIApp = transformers[0]
-        for transformer in transformers[1:]:
-            asgi = transformer if isinstance(transformer, Starlette) else transformer(asgi)
-        return asgi
+def transformed_api(transformers: object) -> ASGIApp:
+    """The stack `rx.App(api_transformer=transformers)` builds around its own app: a Starlette/FastAPI transformer
+    is the app (Reflex mounted its own app inside it), each plain callable wraps what comes before. The first must
+    be the FastAPI app. Call it after Reflex has built its app."""
+    if not isinstance(transformers, Sequence):
+        transformers = [transformers]
+    if not transformers or not isinstance(transformers[0], Starlette):
+        raise TypeError("api_transformer must start with the FastAPI app")
+    asgi: ASGIApp = transformers[0]
+    for transformer in transformers[1:]:
+        asgi = transformer if isinstance(transformer, Starlette) else transformer(asgi)
+    return asgi

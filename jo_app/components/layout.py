@@ -6,8 +6,9 @@ Usage in a page function::
     def catalogue() -> rx.Component:
         return page_shell(..., title_key="catalogue.title")
 
-`page_shell` refreshes the display identity (`AuthState.load_identity`) when it mounts, so pages need no
-on_load for the navbar; pages that show private data still call `require_user()` in their own handlers.
+The navbar's display identity is refreshed by every page's on_load (`jo_app.application.App.add_page` puts
+`AuthState.load_identity` first), so pages need no handler of their own for it; pages that show private data still
+call `require_user()` in their own handlers.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def navbar() -> rx.Component:
             ),
             aria_label=tr("nav.main"),
         ),
-        on_mount=[AuthState.load_identity, sync_html_lang()],
+        on_mount=sync_html_lang(),
         border_bottom="1px solid #d0d7e2",
         background="#ffffff",
         position="sticky",

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from jo_app.api import warmup
 from jo_app.api.app import api
-from jo_app.asgi import App, api_first, freeze_startup_heap
+from jo_app.asgi import api_first, freeze_startup_heap, transformed_api
 from jo_app.models import AuditLog, ScanAttempt, Ticket, TicketStatus
 from tests.api.conftest import World, bearer, buy
 
@@ -81,12 +81,10 @@ def test_the_api_stack_is_the_transformers_stack() -> None:
         calls.append(inner)
         return ("wrapped", inner)
 
-    app = App.__new__(App)
-    app.api_transformer = [api, wrap]
-    assert app._transformed_api() == ("wrapped", api) and calls == [api]
-    app.api_transformer = [wrap]
+    assert transformed_api([api, wrap]) == ("wrapped", api) and calls == [api]
+    assert transformed_api(api) is api
     with pytest.raises(TypeError):
-        app._transformed_api()
+        transformed_api([wrap])
 
 
 def test_startup_heap_is_frozen() -> None:
@@ -97,3 +95,14 @@ def test_startup_heap_is_frozen() -> None:
         assert not any(obj is marker for obj in gc.get_objects())  # frozen: no collection walks it any more
     finally:
         gc.unfreeze()
+
+
+def test_every_page_loads_the_identity_first() -> None:
+    from jo_app.jo_app import app
+    from jo_app.state.auth import AuthState
+
+    routes = list(app._unevaluated_pages)
+    assert len(routes) > 20
+    for route in routes:
+        first = app.get_load_events(route)[0]
+        assert first.fn is AuthState.load_identity.fn, route

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
 
 from jo_app import db
+from jo_app.models import LoginAttempt
 
 
 def _backend_pid(engine) -> int:
@@ -71,3 +75,43 @@ def test_the_idle_ping_keeps_the_prepared_statements(pooled, monkeypatch) -> Non
     with engine.connect() as conn:  # pinged on checkout
         prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
     assert any("$1 + 1" in statement for statement in prepared), prepared
+
+
+def _prepared(conn) -> list[str]:
+    return conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+
+
+def test_a_rollback_keeps_the_prepared_statements(pg_engine) -> None:
+    """A read-only session closes with a rollback; the connection's prepared statements must survive it (psycopg's
+    own rollback deallocates them all: the hot statements were then planned again and again)."""
+    engine = pg_engine
+    engine.dispose()  # one connection, reused below
+    with engine.connect() as conn:
+        for _ in range(6):
+            conn.execute(text("SELECT :n + 2"), {"n": 1})
+        assert any("$1 + 2" in statement for statement in _prepared(conn))
+        conn.rollback()
+        assert any("$1 + 2" in statement for statement in _prepared(conn))
+    with Session(engine) as session:  # closes without commit: rollback on the way back to the pool
+        session.exec(select(LoginAttempt)).all()
+    with engine.connect() as conn:
+        assert any("$1 + 2" in statement for statement in _prepared(conn))
+        assert conn.execute(text("SELECT :n + 2"), {"n": 5}).scalar_one() == 7  # the prepared statement runs
+
+
+def test_a_rollback_still_undoes_the_transaction(pg_engine) -> None:
+    engine = pg_engine
+    address = f"rollback-{uuid.uuid4().hex[:8]}@example.org"
+    with Session(engine) as session:
+        session.add(LoginAttempt(email=address))
+        session.flush()
+        assert session.exec(select(LoginAttempt).where(LoginAttempt.email == address)).one()
+        session.rollback()
+        assert session.exec(select(LoginAttempt).where(LoginAttempt.email == address)).first() is None
+    with Session(engine) as session:  # a failed statement, then rollback: the connection is usable again
+        with pytest.raises(Exception):  # noqa: B017 - any database error
+            session.execute(text("SELECT 1 / 0"))
+        session.rollback()
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM login_attempts WHERE email = :e"), {"e": address}).scalar() == 0

@@ -2,13 +2,15 @@
 its own keep-alive HTTP/1.1 connection, account and access token.
 
 Run: `.venv/bin/python -m benchmarks.http [--clients 16] [--seats 1200] [--orders-per-client 100] [--workers 2]
-      [--client-processes 1]`
+      [--client-processes 1] [--pollers 0]`
 1. orders: every client buys single packs with `POST /api/v1/orders` (items + card, Idempotency-Key, no
    confirmation e-mail) until it has sent its share; demand exceeds the seats, so the end of the run is sold out
    (409). Prints requests/s, paid orders/s, p50/p99, and the oversold count (seats_sold - capacity, tickets vs
    seats) which must be 0;
 2. scans: 16 gate clients (employee accounts) post every ticket's QR payload twice, the two scans of a ticket
    back to back so they race on two devices: scans/s, p50/p99, and VALID verdicts per ticket (must be exactly 1).
+   With `--pollers N`, N more gate clients poll `GET /api/v1/revocations` meanwhile (read-only requests whose
+   database sessions end with a rollback, on the same pooled connections as the scans).
 Rate limits stay on (very high limits, so the limiter's cost is measured, not its refusals).
 
 The clients are asyncio connections speaking plain HTTP/1.1 (a request is one write, a response is parsed from
@@ -154,9 +156,13 @@ class Lane:
 
     token: str
     jobs: list[tuple[str, dict[str, str], bytes]]  # (path, extra headers, JSON body)
+    poller: bool = False  # GET its one job's path again and again until the other lanes are done
 
 
-async def _run_lanes(port: int, lanes: list[Lane], start_at: float) -> list[tuple[float, int, bytes]]:
+Results = tuple[list[tuple[float, int, bytes]], list[tuple[float, int]]]  # (requests, polls)
+
+
+async def _run_lanes(port: int, lanes: list[Lane], start_at: float) -> Results:
     connections = [await Connection.open("127.0.0.1", port) for _ in lanes]
     for connection, lane in zip(connections, lanes, strict=True):  # warm-up (and check the token works)
         status, body = await connection.request("GET", "/api/v1/auth/me", _headers(lane.token, {}))
@@ -164,6 +170,8 @@ async def _run_lanes(port: int, lanes: list[Lane], start_at: float) -> list[tupl
             raise HttpError(f"warm-up: {status} {body[:200]!r}")
     await asyncio.sleep(max(0.0, start_at - time.time()))
     results: list[tuple[float, int, bytes]] = []
+    polls: list[tuple[float, int]] = []
+    done = asyncio.Event()
 
     async def client(connection: Connection, lane: Lane) -> None:
         for path, extra, body in lane.jobs:
@@ -171,14 +179,25 @@ async def _run_lanes(port: int, lanes: list[Lane], start_at: float) -> list[tupl
             status, answer = await connection.request("POST", path, _headers(lane.token, extra), body)
             results.append((time.perf_counter() - started, status, answer))
 
+    async def poller(connection: Connection, lane: Lane) -> None:
+        path, extra, _body = lane.jobs[0]
+        while not done.is_set():
+            started = time.perf_counter()
+            status, _answer = await connection.request("GET", path, _headers(lane.token, extra))
+            polls.append((time.perf_counter() - started, status))
+
+    async def main_lanes() -> None:
+        await asyncio.gather(*(client(c, lane) for c, lane in zip(connections, lanes, strict=True) if not lane.poller))
+        done.set()
+
+    pollers = [poller(c, lane) for c, lane in zip(connections, lanes, strict=True) if lane.poller]
     try:
-        await asyncio.wait_for(asyncio.gather(*(client(c, lane) for c, lane in zip(connections, lanes, strict=True))),
-                               PHASE_TIMEOUT)
+        await asyncio.wait_for(asyncio.gather(main_lanes(), *pollers), PHASE_TIMEOUT)
     except TimeoutError:
         raise HttpError(f"no end after {PHASE_TIMEOUT} s ({len(results)} responses): server stuck?") from None
     for connection in connections:
         connection.close()
-    return results
+    return results, polls
 
 
 def _headers(token: str, extra: dict[str, str]) -> bytes:
@@ -191,15 +210,15 @@ def _child(port: int, lanes: list[Lane], start_at: float, out) -> None:
     try:
         results = asyncio.run(_run_lanes(port, lanes, start_at))
         cpu = time.process_time()
-        out.send(("ok", results, cpu))
+        out.send(("ok", results, cpu))  # (requests, polls)
     except BaseException as exc:  # report, the parent raises
         out.send(("error", repr(exc), 0.0))
     finally:
         out.close()
 
 
-def run_clients(port: int, lanes: list[Lane], processes: int) -> tuple[float, list[tuple[float, int, bytes]], float]:
-    """Run every lane (one connection each) concurrently. Returns (seconds, results, client CPU seconds)."""
+def run_clients(port: int, lanes: list[Lane], processes: int) -> tuple[float, Results, float]:
+    """Run every lane (one connection each) concurrently. Returns (seconds, (results, polls), client CPU seconds)."""
     start_at = time.time() + 1.0 + 0.3 * processes
     if processes <= 1:
         cpu_before = time.process_time()
@@ -214,6 +233,7 @@ def run_clients(port: int, lanes: list[Lane], processes: int) -> tuple[float, li
         sender.close()
         children.append((child, receiver))
     results: list[tuple[float, int, bytes]] = []
+    polls: list[tuple[float, int]] = []
     cpu, errors = 0.0, []
     for child, receiver in children:
         kind, payload, child_cpu = receiver.recv()
@@ -221,12 +241,13 @@ def run_clients(port: int, lanes: list[Lane], processes: int) -> tuple[float, li
         if kind == "error":
             errors.append(payload)
         else:
-            results.extend(payload)
+            results.extend(payload[0])
+            polls.extend(payload[1])
             cpu += child_cpu
     elapsed = time.time() - start_at
     if errors:
         raise HttpError(f"client process failed: {errors[0]}")
-    return elapsed, results, cpu
+    return elapsed, (results, polls), cpu
 
 
 # --- CPU accounting from /proc ---------------------------------------------------------------------------------------
@@ -289,8 +310,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def seed(engine: Engine, clients: int, seats: int) -> tuple[list[str], list[str], int, int]:
-    """(visitor e-mails, employee e-mails, event id, solo offer id)."""
+def seed(engine: Engine, clients: int, seats: int, pollers: int = 0) -> tuple[list[str], list[str], int, int]:
+    """(visitor e-mails, employee e-mails (`clients` + `pollers`), event id, solo offer id)."""
     with Session(engine, expire_on_commit=False) as session:
         def account(role: Role) -> str:
             email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
@@ -299,7 +320,7 @@ def seed(engine: Engine, clients: int, seats: int) -> tuple[list[str], list[str]
             return email
 
         visitors = [account(Role.VISITOR) for _ in range(clients)]
-        staff = [account(Role.EMPLOYEE) for _ in range(clients)]
+        staff = [account(Role.EMPLOYEE) for _ in range(clients + pollers)]
         session.commit()
         event_id = catalog.create_event(session, None, EventInput(
             title="Athletics - Men's 100m Final", sport="Athletics", venue="Stade de France",
@@ -381,7 +402,7 @@ def bench_orders(port: int, engine: Engine, meter: CpuMeter, tokens: list[str], 
     lanes = [Lane(token, [("/api/v1/orders", {"Idempotency-Key": uuid.uuid4().hex}, body)
                           for _ in range(per_client)]) for token in tokens]
     before = meter.sample()
-    elapsed, results, client_cpu = run_clients(port, lanes, processes)
+    elapsed, (results, _polls), client_cpu = run_clients(port, lanes, processes)
     used = meter.used(before, meter.sample())
     statuses = Counter(status for _, status, _ in results)
     paid = [lat for lat, status, _ in results if status == 201]
@@ -406,7 +427,7 @@ def _deal(queue: list[str], lanes: int) -> Iterator[list[str]]:
 
 
 def bench_scans(port: int, engine: Engine, meter: CpuMeter, tokens: list[str], event_id: int,
-                processes: int) -> None:
+                processes: int, poller_tokens: list[str]) -> None:
     with Session(engine, expire_on_commit=False) as session:
         tickets = session.exec(select(Ticket).where(Ticket.event_id == event_id).order_by(Ticket.id)).all()
         payloads = {t.id: t.qr_payload or encode_ticket(session, t) for t in tickets}
@@ -416,8 +437,10 @@ def bench_scans(port: int, engine: Engine, meter: CpuMeter, tokens: list[str], e
     lanes = [Lane(token, [("/api/v1/scans", {}, json.dumps({"payload": p, "gate": f"Lane {i}",
                                                               "event_id": event_id}).encode()) for p in mine])
              for i, (token, mine) in enumerate(zip(tokens, _deal(queue, len(tokens)), strict=True))]
+    lanes += [Lane(token, [(f"/api/v1/revocations?event_id={event_id}", {}, b"")], poller=True)
+              for token in poller_tokens]
     before = meter.sample()
-    elapsed, raw, client_cpu = run_clients(port, lanes, processes)
+    elapsed, (raw, polls), client_cpu = run_clients(port, lanes, processes)
     used = meter.used(before, meter.sample())
     results = [(lat, status, json.loads(body)) for lat, status, body in raw]
     verdicts = Counter(r[2].get("verdict") for r in results)
@@ -433,6 +456,11 @@ def bench_scans(port: int, engine: Engine, meter: CpuMeter, tokens: list[str], e
           f"verdicts {dict(sorted(verdicts.items()))}")
     print(f"  VALID per ticket: {dict(sorted(distribution.items()))} (tickets by number of VALID; must all be 1)"
           f"   tickets used in DB {used_tickets}/{len(payloads)}")
+    if polls:
+        poll_statuses = dict(Counter(status for _, status in polls))
+        print(f"  + {len(poller_tokens)} pollers: GET /api/v1/revocations {len(polls)} times "
+              f"({len(polls) / elapsed:.1f}/s, statuses {poll_statuses}, p99 {ms([p[0] for p in polls], 99)}); "
+              "the CPU per scan below includes them")
     print(cpu_line(used, client_cpu, len(results)))
 
 
@@ -443,12 +471,15 @@ def main() -> None:
     parser.add_argument("--orders-per-client", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="Granian workers (the container default is 2)")
     parser.add_argument("--client-processes", type=int, default=1, help="spread the connections over N processes")
+    parser.add_argument("--pollers", type=int, default=0,
+                        help="extra gate clients polling GET /api/v1/revocations during the scans (read-only "
+                             "requests on the same server, as offline scanners refresh their block lists)")
     parser.add_argument("--granian-arg", action="append", default=[], metavar="ARG",
                         help="extra Granian option, e.g. --granian-arg=--loop=uvloop (repeatable)")
     args = parser.parse_args()
     with temp_database(prefix="jo_bench_http") as engine:
         db_url = engine.url.render_as_string(hide_password=False)
-        visitors, staff, event_id, offer_id = seed(engine, args.clients, args.seats)
+        visitors, staff, event_id, offer_id = seed(engine, args.clients, args.seats, pollers=args.pollers)
         port = free_port()
         server = start_server(db_url, port, args.workers, args.granian_arg)
         meter = CpuMeter(server, engine, engine.url.database)
@@ -460,7 +491,8 @@ def main() -> None:
             staff_tokens = [login(port, e) for e in staff]
             bench_orders(port, engine, meter, visitor_tokens, event_id, offer_id, args.orders_per_client,
                          args.client_processes)
-            bench_scans(port, engine, meter, staff_tokens, event_id, args.client_processes)
+            bench_scans(port, engine, meter, staff_tokens[:args.clients], event_id, args.client_processes,
+                        staff_tokens[args.clients:])
         finally:
             stop_server(server)
 

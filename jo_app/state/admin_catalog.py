@@ -1,4 +1,5 @@
-"""Admin events and offers: list, create, edit, publish / unpublish, delete (refused once sold), image upload.
+"""Admin events and offers: list, create, edit, publish / unpublish, delete (refused once sold); image upload in
+`admin_catalog_images`.
 
 Forms are uncontrolled inputs read on submit; `event_form_key` / `offer_form_key` change whenever another
 record is loaded so the inputs remount with their new default values. Images are uploaded first (checked and
@@ -14,15 +15,14 @@ from typing import Any
 
 import reflex as rx
 
-from jo_app.services import catalog, images
+from jo_app.services import catalog
 from jo_app.services.catalog import EventInput, OfferInput
-from jo_app.services.errors import DomainError, ValidationError
+from jo_app.services.errors import DomainError
 from jo_app.state.admin_catalog_data import (
     EMPTY_EVENT,
     EMPTY_OFFER,
     EVENT_FIELDS,
     OFFER_FIELDS,
-    UPLOAD_URL_PREFIX,
     event_detail,
     event_rows,
     image_value,
@@ -30,12 +30,12 @@ from jo_app.state.admin_catalog_data import (
     parse_price_cents,
     run,
 )
+from jo_app.state.admin_catalog_images import CatalogImages
 from jo_app.state.admin_common import AdminState, as_int, clean, error_key, field_errors
 from jo_app.state.admin_live import publish_catalogue
-from jo_app.state.shop_format import image_src
 
 
-class AdminCatalogState(AdminState):
+class AdminCatalogState(CatalogImages, AdminState):
     """/admin/evenements."""
 
     events: list[dict[str, Any]] = []
@@ -45,19 +45,15 @@ class AdminCatalogState(AdminState):
     offers: list[dict[str, Any]] = []
     event_form: dict[str, Any] = dict(EMPTY_EVENT)
     event_form_key: str = "new"
-    event_image: str = ""
     event_errors: dict[str, str] = {}
     offer_form: dict[str, Any] = dict(EMPTY_OFFER)
     offer_form_key: str = "new"
     editing_offer_id: int = 0
-    offer_image: str = ""
     offer_errors: dict[str, str] = {}
     message: str = ""
     error: str = ""
     confirm_delete: str = ""
     busy: bool = False
-    _event_image_original: str = ""
-    _offer_image_original: str = ""
 
     def _clear(self) -> None:
         self.events, self.offers, self.selected_id, self.selected_title = [], [], 0, ""
@@ -289,55 +285,3 @@ class AdminCatalogState(AdminState):
         await self._reload()
         self._notice("msg.admin.deleted")
         await publish_catalogue(None, [self.selected_id] if self.selected_id else None)
-
-    # ---------------------------------------------------------------- images
-
-    @rx.var
-    def event_image_url(self) -> str:
-        return image_src(self.event_image) if self.event_image else ""
-
-    @rx.var
-    def offer_image_url(self) -> str:
-        return image_src(self.offer_image) if self.offer_image else ""
-
-    async def _store_upload(self, files: list[rx.UploadFile]) -> str | None:
-        """Validate and store the first uploaded file; returns its public URL or None (error set)."""
-        if not files:
-            return None
-        data = await files[0].read(images.MAX_BYTES + 1)
-        try:
-            name = await asyncio.to_thread(images.store_image, data, rx.get_upload_dir())
-        except ValidationError as exc:
-            self._notice(error=error_key(exc))
-            return None
-        return UPLOAD_URL_PREFIX + name
-
-    @rx.event
-    async def upload_event_image(self, files: list[rx.UploadFile]):
-        if await self._admin() is None:
-            return
-        self._notice()
-        url = await self._store_upload(files)
-        if url:
-            self.event_image = url
-            self.event_errors = {k: v for k, v in self.event_errors.items() if k != "image"}
-            self.message = "msg.admin.image_ready"
-
-    @rx.event
-    async def upload_offer_image(self, files: list[rx.UploadFile]):
-        if await self._admin() is None:
-            return
-        self._notice()
-        url = await self._store_upload(files)
-        if url:
-            self.offer_image = url
-            self.message = "msg.admin.image_ready"
-
-    @rx.event
-    async def remove_image(self, which: str):
-        if await self._admin() is None:
-            return
-        if which == "event":
-            self.event_image = ""
-        else:
-            self.offer_image = ""

@@ -46,26 +46,28 @@ class CatalogImages(rx.State, mixin=True):
             return None
         return UPLOAD_URL_PREFIX + name
 
-    @rx.event
-    async def upload_event_image(self, files: list[rx.UploadFile]):
+    async def _admin_upload(self, files: list[rx.UploadFile]) -> str | None:
+        """The administrator check, then `_store_upload`; the stored image's URL or None."""
         if await self._admin() is None:
-            return
+            return None
         self._notice()
         url = await self._store_upload(files)
+        if url:
+            self.message = "msg.admin.image_ready"
+        return url
+
+    @rx.event
+    async def upload_event_image(self, files: list[rx.UploadFile]):
+        url = await self._admin_upload(files)
         if url:
             self.event_image = url
             self.event_errors = {k: v for k, v in self.event_errors.items() if k != "image"}
-            self.message = "msg.admin.image_ready"
 
     @rx.event
     async def upload_offer_image(self, files: list[rx.UploadFile]):
-        if await self._admin() is None:
-            return
-        self._notice()
-        url = await self._store_upload(files)
+        url = await self._admin_upload(files)
         if url:
             self.offer_image = url
-            self.message = "msg.admin.image_ready"
 
     @rx.event
     async def remove_image(self, which: str):

@@ -11,6 +11,8 @@
 #   web       nginx + the exported frontend + nginx/ configuration (target of the compose service "nginx")
 #   runtime   python:3.11-slim, no node/bun, non-root user; entrypoint: migrations (under a PostgreSQL advisory
 #             lock, so several replicas can start together), then the Reflex backend (Granian workers) on :8000.
+#             The same image runs the job worker (`jo-entrypoint cli worker`: the queued confirmation mails;
+#             compose service "worker"); without one, set JOBS_IN_APP=1 on the app containers instead.
 #
 # The runtime stage is last, so a plain `docker build .` gives the app image. The exported frontend is in the
 # runtime image too (/srv/jo-etickets/static, `jo-entrypoint export-static DIR` copies it out) for hosts whose
@@ -47,6 +49,7 @@ COPY rxconfig.py alembic.ini ./
 COPY reflex.lock reflex.lock
 COPY assets assets
 COPY jo_app jo_app
+RUN /opt/venv/bin/pybabel compile -d jo_app/locales -D messages --statistics
 ENV PATH=/build/tools/node_modules/.bin:/opt/venv/bin:$PATH \
     REFLEX_USE_SYSTEM_BUN=1 \
     REFLEX_API_URL=${PUBLIC_API_URL} \
@@ -79,6 +82,8 @@ COPY --chown=jo:jo rxconfig.py alembic.ini ./
 COPY --chown=jo:jo alembic alembic
 COPY --chown=jo:jo assets assets
 COPY --chown=jo:jo jo_app jo_app
+# gettext catalogues: .po in git, .mo compiled here (make i18n-compile outside Docker)
+RUN /opt/venv/bin/pybabel compile -d jo_app/locales -D messages --statistics
 COPY --chown=jo:jo scripts scripts
 COPY --chown=jo:jo docker/entrypoint.sh /usr/local/bin/jo-entrypoint
 COPY --from=frontend /frontend /srv/jo-etickets/static

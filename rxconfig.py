@@ -3,6 +3,7 @@
 import reflex as rx
 
 from jo_app.config import get_settings
+from jo_app.web.origins import allowed_origins
 
 settings = get_settings()
 
@@ -12,7 +13,8 @@ config = rx.Config(
     redis_url=settings.redis_url,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    cors_allowed_origins=[settings.app_url],
+    # APP_URL's origin; in development also its loopback spellings (localhost, 127.0.0.1, 0.0.0.0, [::1]).
+    cors_allowed_origins=allowed_origins(settings),
     frontend_port=3000,
     backend_port=3000,
     plugins=[

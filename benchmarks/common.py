@@ -1,43 +1,39 @@
 """Shared helpers for benchmarks (and test fixtures): a throw-away PostgreSQL database and fast data seeding.
 
 - `temp_database()`: creates `jo_bench_<random>` on the server, creates the tables, yields an engine, drops it.
-- `make_user`, `make_event`, `make_offer`, `make_order`, `make_ticket`: one ORM row each, consistent with the
-  models' rules (keys derived like checkout does); they flush, the caller commits.
-- `bulk_tickets`: many tickets of one order in a few multi-row INSERTs.
+- `make_user`, `make_event`, `make_offer`, `make_order`, `make_ticket`, `bulk_tickets`: the test factories
+  (tests/factories.py), re-exported for the benchmarks.
 - `percentile`, `timed`: small measuring helpers; `drive`: concurrent workers (threads, optionally in several
   client processes) over a list of work items.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
-import secrets
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 import jo_app.models  # noqa: F401  (registers the tables)
 from jo_app.db import make_engine
-from jo_app.models import Event, Offer, OfferType, Order, OrderStatus, Role, Ticket, TicketStatus, User
-from jo_app.services.keys import derive_ticket_key, generate_purchase_key, generate_user_key
-from jo_app.timeutil import utcnow
+from tests.factories import (  # noqa: F401  (re-exported: the benchmarks seed with the test factories)
+    bulk_tickets,
+    make_event,
+    make_offer,
+    make_order,
+    make_ticket,
+    make_user,
+)
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-_counter = itertools.count(1)
-
-
-def _uid() -> str:
-    return f"{next(_counter)}{secrets.token_hex(3)}"
 
 
 @contextmanager
@@ -61,76 +57,6 @@ def temp_database(admin_url: str | None = None, *, prefix: str = "jo_bench", poo
                               "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
-
-
-def make_user(session: Session, *, role: Role | str = Role.VISITOR, first_name: str = "Marie",
-              last_name: str = "Curie", **fields) -> User:
-    uid = _uid()
-    user = User(username=f"user{uid}", email=f"user{uid}@example.test", first_name=first_name,
-                last_name=last_name, password_hash="!bench-no-login", security_key=generate_user_key(),
-                role=str(role), is_verified=True, **fields)
-    session.add(user)
-    session.flush()
-    return user
-
-
-def make_event(session: Session, *, starts_at: datetime | None = None, capacity: int = 100_000,
-               title: str = "Athletics - Men's 100m Final", sport: str = "Athletics",
-               venue: str = "Stade de France", city: str = "Saint-Denis", **fields) -> Event:
-    event = Event(slug=f"event-{_uid()}", sport=sport, title=title, venue=venue, city=city,
-                  starts_at=starts_at or utcnow() + timedelta(hours=2), capacity=capacity, **fields)
-    session.add(event)
-    session.flush()
-    return event
-
-
-def make_offer(session: Session, event: Event, *, offer_type: OfferType | str = OfferType.SOLO,
-               price_cents: int = 5000, **fields) -> Offer:
-    kind = OfferType(offer_type)
-    offer = Offer(event_id=event.id, title=f"{kind.value.capitalize()} pack", offer_type=kind.value,
-                  persons=kind.persons, price_cents=price_cents, **fields)
-    session.add(offer)
-    session.flush()
-    return offer
-
-
-def make_order(session: Session, user: User, *, total_cents: int = 5000,
-               status: OrderStatus | str = OrderStatus.PAID) -> Order:
-    order = Order(user_id=user.id, reference=f"JO-{secrets.token_hex(5).upper()}", total_cents=total_cents,
-                  status=str(status), paid_at=utcnow(), purchase_key=generate_purchase_key(), email=user.email)
-    session.add(order)
-    session.flush()
-    return order
-
-
-def _ticket_values(order: Order, offer: Offer, user: User, index: int) -> dict:
-    identity = f"{order.reference}-{index}"
-    return dict(
-        number=f"T{secrets.token_hex(6).upper()}", order_id=order.id, offer_id=offer.id, event_id=offer.event_id,
-        user_id=user.id, persons=offer.persons, holder_name=f"{user.first_name} {user.last_name}",
-        user_key=user.security_key, purchase_key=order.purchase_key,
-        ticket_key=derive_ticket_key(user.security_key, order.purchase_key, identity),
-        qr_id=secrets.token_hex(8), generated_at=utcnow().replace(microsecond=0), status=TicketStatus.VALID.value,
-    )
-
-
-def make_ticket(session: Session, order: Order, offer: Offer, user: User, *, index: int = 1, **fields) -> Ticket:
-    ticket = Ticket(**{**_ticket_values(order, offer, user, index), **fields})
-    session.add(ticket)
-    session.flush()
-    return ticket
-
-
-def bulk_tickets(session: Session, order: Order, offer: Offer, user: User, count: int,
-                 *, batch: int = 1000) -> list[int]:
-    """Insert `count` tickets for one order (multi-row INSERTs); returns their ids in insertion order."""
-    numbers: list[str] = []
-    for start in range(0, count, batch):
-        rows = [_ticket_values(order, offer, user, i + 1) for i in range(start, min(count, start + batch))]
-        session.execute(insert(Ticket), rows)
-        numbers.extend(r["number"] for r in rows)
-    ids = dict(session.execute(select(Ticket.number, Ticket.id).where(Ticket.order_id == order.id)).all())
-    return [ids[n] for n in numbers]
 
 
 def percentile(values: Sequence[float], p: float) -> float:

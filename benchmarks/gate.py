@@ -28,8 +28,8 @@ from benchmarks.common import (
     temp_database,
 )
 from jo_app.models import Role, ScanAttempt, ScanVerdict, Ticket, TicketStatus
-from jo_app.services.gate import validate_scan
-from jo_app.services.ticket_tokens import encode_ticket
+from jo_app.services.gate.admission import validate_scan
+from jo_app.services.tickets.tokens import encode_ticket
 from jo_app.timeutil import utcnow
 
 

@@ -2,11 +2,15 @@
 its own keep-alive HTTP/1.1 connection, account and access token.
 
 Run: `.venv/bin/python -m benchmarks.http [--clients 16] [--seats 1200] [--orders-per-client 100] [--workers 2]
-      [--client-processes 1] [--pollers 0]`
+      [--client-processes 1] [--pollers 0] [--orders-mode both|items|hold]`
 1. orders: every client buys single packs with `POST /api/v1/orders` (items + card, Idempotency-Key, no
    confirmation e-mail) until it has sent its share; demand exceeds the seats, so the end of the run is sold out
    (409). Prints requests/s, paid orders/s, p50/p99, and the oversold count (seats_sold - capacity, tickets vs
    seats) which must be 0;
+1b. hold + pay (`--orders-mode hold` or `both`, on a second event with as many seats): every client adds one solo
+   pack to its cart (`POST /api/v1/cart/items`, which holds the seat) then pays the cart (`POST /api/v1/orders`
+   without items); paid orders/s counts the 201s (each one two requests), sold out at the end (422 / 409);
+   checks that no seat is oversold nor left held.
 2. scans: 16 gate clients (employee accounts) post every ticket's QR payload twice, the two scans of a ticket
    back to back so they race on two devices: scans/s, p50/p99, and VALID verdicts per ticket (must be exactly 1).
    With `--pollers N`, N more gate clients poll `GET /api/v1/revocations` meanwhile (read-only requests whose
@@ -32,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -49,9 +54,10 @@ from sqlmodel import Session, select
 
 from benchmarks.common import percentile, temp_database
 from jo_app.models import Event, Role, Ticket, TicketStatus
-from jo_app.services import accounts, catalog
-from jo_app.services.catalog_admin import EventInput, OfferInput
-from jo_app.services.ticket_tokens import encode_ticket
+from jo_app.services.accounts import users
+from jo_app.services.catalog import admin as catalog_admin
+from jo_app.services.catalog.admin import EventInput, OfferInput
+from jo_app.services.tickets.tokens import encode_ticket
 from jo_app.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -315,18 +321,19 @@ def seed(engine: Engine, clients: int, seats: int, pollers: int = 0) -> tuple[li
     with Session(engine, expire_on_commit=False) as session:
         def account(role: Role) -> str:
             email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
-            accounts.create_user(session, email=email, password=PASSWORD, first_name="Marie", last_name="Curie",
-                                 role=role, verified=True)
+            users.create_user(session, email=email, password=PASSWORD, first_name="Marie", last_name="Curie",
+                              role=role, verified=True)
             return email
 
         visitors = [account(Role.VISITOR) for _ in range(clients)]
         staff = [account(Role.EMPLOYEE) for _ in range(clients + pollers)]
         session.commit()
-        event_id = catalog.create_event(session, None, EventInput(
+        event_id = catalog_admin.create_event(session, None, EventInput(
             title="Athletics - Men's 100m Final", sport="Athletics", venue="Stade de France",
             starts_at=utcnow() + timedelta(hours=1), capacity=seats))
-        offer_id = catalog.create_offer(session, None, OfferInput(event_id=event_id, title="Solo", offer_type="solo",
-                                                                   price_cents=5000))
+        offer_id = catalog_admin.create_offer(
+            session, None, OfferInput(event_id=event_id, title="Solo", offer_type="solo", price_cents=5000)
+        )
     return visitors, staff, event_id, offer_id
 
 
@@ -335,15 +342,18 @@ def start_server(db_url: str, port: int, workers: int, granian_args: list[str]) 
            "RATE_LIMIT_SCANS": "1000000/minute", "RATE_LIMIT_LOGIN": "1000000/minute", "LOG_LEVEL": "WARNING",
            "REFLEX_ENV_MODE": "prod", "__REFLEX_SKIP_COMPILE": "true"}  # as `reflex run --env prod` runs it
     env.pop("REDIS_URL", None)
+    log = tempfile.NamedTemporaryFile(prefix="jo-bench-http-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port",
          str(port), "--workers", str(workers), "--no-ws", "--log-level", "warning", *granian_args,
          "benchmarks.http_app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        # The server's log goes to a file (printed path): a pipe nobody reads fills up and blocks its workers.
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    print(f"  server log: {log.name}")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"server exited: {Path(log.name).read_text()[-2000:]}")
         try:
             if http_call(port, "GET", "/api/v1/keys")[0] == 200:
                 return proc
@@ -419,6 +429,32 @@ def bench_orders(port: int, engine: Engine, meter: CpuMeter, tokens: list[str], 
     print(cpu_line(used, client_cpu, len(results)))
 
 
+def bench_hold_orders(port: int, engine: Engine, meter: CpuMeter, tokens: list[str], event_id: int, offer_id: int,
+                      per_client: int, processes: int) -> None:
+    add = json.dumps({"offer_id": offer_id, "quantity": 1}).encode()
+    pay = json.dumps({"card": CARD, "send_confirmation": False}).encode()
+    lanes = [Lane(token, [job for _ in range(per_client) for job in (
+        ("/api/v1/cart/items", {}, add), ("/api/v1/orders", {"Idempotency-Key": uuid.uuid4().hex}, pay))])
+        for token in tokens]
+    before = meter.sample()
+    elapsed, (results, _polls), client_cpu = run_clients(port, lanes, processes)
+    used = meter.used(before, meter.sample())
+    statuses = Counter(status for _, status, _ in results)
+    paid = statuses.get(201, 0)
+    with Session(engine) as session:
+        event = session.get(Event, event_id)
+        tickets = session.exec(select(func.count()).select_from(Ticket).where(Ticket.event_id == event_id)).one()
+        oversold = max(0, event.seats_sold + event.seats_held - event.capacity) + abs(tickets - event.seats_sold)
+        print(f"hold + pay (POST /api/v1/cart/items then POST /api/v1/orders)  clients={len(tokens)} "
+              f"requests={len(results)} in {elapsed:.2f} s")
+        print(f"  requests/s {len(results) / elapsed:.1f}   paid orders/s {paid / elapsed:.1f}   "
+              f"statuses {dict(sorted(statuses.items()))}")
+        print(f"  latency per request p50 {ms([r[0] for r in results], 50)} p99 {ms([r[0] for r in results], 99)}")
+        print(f"  seats sold {event.seats_sold} + held {event.seats_held} / {event.capacity}, tickets {tickets}, "
+              f"OVERSOLD {oversold}")
+    print(cpu_line(used, client_cpu, len(results)))
+
+
 def _deal(queue: list[str], lanes: int) -> Iterator[list[str]]:
     """Split the scans between the clients like a shared queue would: scan k goes to client k mod lanes, so the two
     scans of a ticket (k, k+1) race on two clients at about the same time."""
@@ -474,13 +510,16 @@ def main() -> None:
     parser.add_argument("--pollers", type=int, default=0,
                         help="extra gate clients polling GET /api/v1/revocations during the scans (read-only "
                              "requests on the same server, as offline scanners refresh their block lists)")
+    parser.add_argument("--orders-mode", choices=("both", "items", "hold"), default="both",
+                        help="items: direct orders; hold: add to cart (seat hold) then pay the cart; both")
     parser.add_argument("--granian-arg", action="append", default=[], metavar="ARG",
                         help="extra Granian option, e.g. --granian-arg=--loop=uvloop (repeatable)")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: any free one)")
     args = parser.parse_args()
     with temp_database(prefix="jo_bench_http") as engine:
         db_url = engine.url.render_as_string(hide_password=False)
         visitors, staff, event_id, offer_id = seed(engine, args.clients, args.seats, pollers=args.pollers)
-        port = free_port()
+        port = args.port or free_port()
         server = start_server(db_url, port, args.workers, args.granian_arg)
         meter = CpuMeter(server, engine, engine.url.database)
         try:
@@ -489,8 +528,18 @@ def main() -> None:
                   f"process(es))")
             visitor_tokens = [login(port, e) for e in visitors]
             staff_tokens = [login(port, e) for e in staff]
-            bench_orders(port, engine, meter, visitor_tokens, event_id, offer_id, args.orders_per_client,
-                         args.client_processes)
+            if args.orders_mode in ("both", "items"):
+                bench_orders(port, engine, meter, visitor_tokens, event_id, offer_id, args.orders_per_client,
+                             args.client_processes)
+            if args.orders_mode in ("both", "hold"):
+                with Session(engine) as session:
+                    hold_event = catalog_admin.create_event(session, None, EventInput(
+                        title="Swimming - Women's 100m Final", sport="Swimming", venue="Paris La Défense Arena",
+                        starts_at=utcnow() + timedelta(hours=1), capacity=args.seats))
+                    hold_offer = catalog_admin.create_offer(session, None, OfferInput(
+                        event_id=hold_event, title="Solo", offer_type="solo", price_cents=5000))
+                bench_hold_orders(port, engine, meter, visitor_tokens, hold_event, hold_offer,
+                                  args.orders_per_client, args.client_processes)
             bench_scans(port, engine, meter, staff_tokens[:args.clients], event_id, args.client_processes,
                         staff_tokens[args.clients:])
         finally:

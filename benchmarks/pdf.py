@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from benchmarks.common import bulk_tickets, make_event, make_offer, make_order, make_user, percentile, temp_database
 from jo_app.config import get_settings
-from jo_app.services.ticket_render import cached_ticket_pdf, load_ticket_document, qr_png, ticket_pdf
+from jo_app.services.tickets.render import cached_ticket_pdf, load_ticket_document, qr_png, ticket_pdf
 
 
 def main() -> None:

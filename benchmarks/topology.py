@@ -35,8 +35,8 @@ from sqlmodel import Session, select
 
 from benchmarks.common import percentile
 from jo_app.models import Role, Ticket
-from jo_app.services import accounts
-from jo_app.services.ticket_tokens import ensure_payload
+from jo_app.services.accounts import users
+from jo_app.services.tickets.tokens import ensure_payload
 from tests.deploy.conftest import PASSWORD, add_event
 from tests.deploy.topology import Topology, free_port, topology
 
@@ -49,8 +49,8 @@ def _accounts(topo: Topology, count: int, role: Role) -> list[str]:
     with Session(topo.engine, expire_on_commit=False) as session:
         for _ in range(count):
             email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
-            accounts.create_user(session, email=email, password=PASSWORD, first_name="Bench", last_name="User",
-                                 role=role, verified=True)
+            users.create_user(session, email=email, password=PASSWORD, first_name="Bench", last_name="User",
+                              role=role, verified=True)
             emails.append(email)
         session.commit()
     return emails

@@ -4,7 +4,7 @@
 #                    Reflex backend (API, /_event websocket, /ping, /_health, /metrics) with GRANIAN_WORKERS
 #                    workers on APP_PORT. The frontend is static and served by nginx.
 #   export-static DIR  copy the exported frontend into DIR (the volume nginx serves) and exit.
-#   migrate | cli ARGS  operator commands (python -m jo_app.cli ...).
+#   migrate | cli ARGS  operator commands (python -m jo_app.cli ...); `cli worker` runs the durable jobs (mails).
 set -eu
 
 case "${1:-serve}" in

@@ -22,7 +22,7 @@ from jo_app.models import Role, User
 from jo_app.services.errors import ConflictError, DomainError, NotFoundError, ValidationError
 
 ROLE_CHOICES = [role.value for role in Role]
-ROLE_LABELS = {Role.VISITOR.value: "Visiteur", Role.EMPLOYEE.value: "Employé", Role.ADMIN.value: "Administrateur"}
+ROLE_LABELS = {Role.VISITOR: "Visiteur", Role.EMPLOYEE: "Employé", Role.ADMIN: "Administrateur"}
 
 
 def _session() -> Session:
@@ -61,14 +61,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _print_accounts() -> None:
-    from jo_app.services.demo_data import DEMO_ACCOUNTS
+    from jo_app.tooling.demo_data import DEMO_ACCOUNTS
 
     print(_table(["Role", "E-mail", "Password", "Name"],
                  [(a.role.value, a.email, a.password, f"{a.first_name} {a.last_name}") for a in DEMO_ACCOUNTS]))
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from jo_app.services.demo_data import seed_demo
+    from jo_app.tooling.demo_data import seed_demo
 
     today = date.fromisoformat(args.today) if args.today else None
     with _session() as session:
@@ -98,7 +98,7 @@ def _password_from(args: argparse.Namespace) -> str:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from jo_app.services.accounts import create_user
+    from jo_app.services.accounts.users import create_user
 
     password = _password_from(args)
     with _session() as session:
@@ -112,7 +112,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 def cmd_set_role(args: argparse.Namespace) -> int:
     """Operator role change (no admin actor needed: this is how the first administrator is made)."""
     from jo_app.services import audit
-    from jo_app.services.accounts_common import find_active_user_by_email
+    from jo_app.services.accounts.common import find_active_user_by_email
 
     with _session() as session:
         user = find_active_user_by_email(session, args.email)
@@ -121,9 +121,9 @@ def cmd_set_role(args: argparse.Namespace) -> int:
         if user.role == args.role:
             print(f"{user.email} is already {args.role}.")
             return 0
-        if user.role == Role.ADMIN.value:
+        if user.role == Role.ADMIN:
             admins = session.exec(select(func.count()).select_from(User).where(
-                User.role == Role.ADMIN.value, ~User.is_locked, User.anonymized_at.is_(None), User.id != user.id,
+                User.role == Role.ADMIN, ~User.is_locked, User.anonymized_at.is_(None), User.id != user.id,
             )).one()
             if admins == 0:
                 raise ConflictError("The last administrator cannot be demoted.", code="last_admin")
@@ -137,7 +137,7 @@ def cmd_set_role(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate_signing_key(args: argparse.Namespace) -> int:
-    from jo_app.services import signing
+    from jo_app.services.tickets import signing
 
     with _session() as session:
         kid = signing.rotate(session)
@@ -146,7 +146,7 @@ def cmd_rotate_signing_key(args: argparse.Namespace) -> int:
 
 
 def cmd_retire_signing_key(args: argparse.Namespace) -> int:
-    from jo_app.services import signing
+    from jo_app.services.tickets import signing
 
     with _session() as session:
         signing.retire(session, args.kid)
@@ -155,7 +155,7 @@ def cmd_retire_signing_key(args: argparse.Namespace) -> int:
 
 
 def cmd_list_signing_keys(args: argparse.Namespace) -> int:
-    from jo_app.services import signing
+    from jo_app.services.tickets import signing
 
     with _session() as session:
         keys = signing.public_keys(session, include_retired=args.all)
@@ -177,10 +177,61 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_sport_images(args: argparse.Namespace) -> int:
-    from jo_app.services.sport_art import ASSETS_DIR, write_all
+    from jo_app.tooling.sport_art import ASSETS_DIR, write_all
 
     paths = write_all(Path(args.directory) if args.directory else ASSETS_DIR)
     print(f"Wrote {len(paths)} illustrations to {paths[0].parent}.")
+    return 0
+
+
+def cmd_release_expired_holds(args: argparse.Namespace) -> int:
+    from jo_app.services.orders import holds
+
+    with _session() as session:
+        freed = holds.sweep(session)
+    print(f"Released {sum(freed.values())} held seat(s) on {len(freed)} event(s).")
+    return 0
+
+
+def cmd_onsale(args: argparse.Namespace) -> int:
+    """Create or steer a queued on-sale (waiting room)."""
+    from datetime import datetime
+
+    from jo_app.services.orders import onsales, waiting_room
+
+    with _session() as session:
+        if args.action == "create":
+            try:
+                opens_at = datetime.fromisoformat(args.opens_at)
+            except (TypeError, ValueError):
+                raise ValidationError("--opens-at must be an ISO date-time in UTC, e.g. 2026-12-05T09:00") from None
+            events = tuple(int(e) for e in (args.events or "").split(",") if e.strip())
+            onsale_id = onsales.create_onsale(session, None, onsales.OnSaleInput(
+                name=args.name or "", opens_at=opens_at.replace(tzinfo=None), rate_per_minute=args.rate,
+                pass_minutes=args.pass_minutes, event_ids=events))
+            print(f"On-sale {onsale_id} created for events {list(events)}.")
+            return 0
+        if args.id is None:
+            raise ValidationError("--id is required for this action.")
+        if args.action == "rate":
+            onsales.set_rate(session, None, args.id, args.rate)
+        elif args.action in ("pause", "resume"):
+            onsales.set_paused(session, None, args.id, args.action == "pause")
+        elif args.action == "close":
+            onsales.close(session, None, args.id)
+        figures = waiting_room.tick(session, args.id)
+    print(f"On-sale {figures.onsale_id}: opened={figures.opened} paused={figures.paused} closed={figures.closed} "
+          f"rate={figures.rate_per_minute}/min waiting={figures.waiting} admitted={figures.admitted} "
+          f"seats held={figures.seats_held} sold={figures.seats_sold} drain≈{figures.drain_seconds}s")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from jo_app.logging_setup import configure_logging
+    from jo_app.services import job_worker
+
+    configure_logging()
+    print(f"Ran {job_worker.serve(once=args.once)} job(s).")
     return 0
 
 
@@ -215,6 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--kid", type=int, required=True, help="key id (see list-signing-keys)")
     add("list-signing-keys", cmd_list_signing_keys, "List the ticket signing keys.").add_argument(
         "--all", action="store_true", help="include retired keys")
+    add("release-expired-holds", cmd_release_expired_holds,
+        "Release the seats of expired cart holds (the app also does it every HOLD_SWEEP_SECONDS).")
+    onsale = add("onsale", cmd_onsale, "Queued on-sale (waiting room): create, rate, pause, resume, close, status.")
+    onsale.add_argument("action", choices=("create", "rate", "pause", "resume", "close", "status"))
+    onsale.add_argument("--id", type=int, help="on-sale id (all actions but create)")
+    onsale.add_argument("--name", help="create: a name for the on-sale")
+    onsale.add_argument("--opens-at", help="create: opening time, ISO 8601 in UTC (e.g. 2026-12-05T09:00)")
+    onsale.add_argument("--events", help="create: comma-separated event ids")
+    onsale.add_argument("--rate", type=int, default=600, help="visitors let in per minute (create, rate)")
+    onsale.add_argument("--pass-minutes", type=int, default=15, help="create: how long a pass lasts")
+    add("worker", cmd_worker, "Send queued mails (outbox jobs).").add_argument("--once", action="store_true")
     add("check-config", cmd_check_config, "Check that the configuration is safe for the environment.")
     add("sport-images", cmd_sport_images, "Regenerate the sport illustrations (assets/sports).").add_argument(
         "--directory", help="output folder (default: assets/sports)")
@@ -224,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        get_settings().check_secret_not_published()  # nothing is signed or encrypted under a published key
         return args.handler(args)
     except (DomainError, ConfigurationError) as exc:
         print(f"Error: {getattr(exc, 'message', None) or exc}", file=sys.stderr)

@@ -6,7 +6,7 @@ it). Format and level come from the environment because logging is set up before
 - `LOG_FORMAT`: `json` (default when `JO_ENV=prod`) or `text` (default otherwise, readable in a terminal);
 - `LOG_LEVEL`: `INFO` by default.
 
-The request id lives in a context variable set by `jo_app.api.request_id.RequestIdMiddleware`; every record
+The request id lives in a context variable set by `jo_app.web.request_id.RequestIdMiddleware`; every record
 logged while a request is being served carries it (`request_id` field), and so does the access log line the
 middleware writes (logger `jo_app.access`). nginx forwards its own `$request_id` in `X-Request-ID`, so one id
 follows a request from the nginx access log to the application log.
@@ -17,9 +17,10 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import os
 import sys
 from datetime import UTC, datetime
+
+from jo_app.config import get_settings
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("jo_request_id", default=None)
 
@@ -63,13 +64,13 @@ class TextFormatter(logging.Formatter):
 
 
 def _default_format() -> str:
-    return "json" if os.environ.get("JO_ENV") == "prod" else "text"
+    return "json" if get_settings().is_production else "text"
 
 
 def configure_logging(*, fmt: str | None = None, level: str | None = None, stream=None) -> logging.Handler:
     """Install one structured handler on the root logger (idempotent: replaces the previous one)."""
-    fmt = (fmt or os.environ.get("LOG_FORMAT") or _default_format()).lower()
-    level_name = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
+    fmt = (fmt or get_settings().log_format or _default_format()).lower()
+    level_name = (level or get_settings().log_level).upper()
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, _HANDLER_MARK, False):

@@ -18,6 +18,9 @@ import pytest
 os.environ.setdefault("SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("BCRYPT_ROUNDS", "4")
 os.environ.setdefault("JO_ENV", "test")
+# Durable jobs (mails) run only when a test runs the worker (`job_worker.run_pending`): no background thread writing
+# into the next test's database. The apps started by the e2e and deploy tests turn it back on.
+os.environ.setdefault("JOBS_IN_APP", "0")
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url

@@ -16,8 +16,8 @@ from sqlmodel import Session, SQLModel, select
 from jo_app.config import PROJECT_ROOT
 from jo_app.db import make_engine
 from jo_app.models import Event, Offer, SigningKey, User
-from jo_app.services.demo_data import DEMO_ACCOUNTS, SESSIONS
-from jo_app.services.passwords import verify_password
+from jo_app.services.accounts.passwords import verify_password
+from jo_app.tooling.demo_data import DEMO_ACCOUNTS, SESSIONS
 
 GOOD_SECRET = "cli-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
@@ -160,3 +160,54 @@ def test_check_config_refuses_default_secret_in_production(db_path: Path) -> Non
     assert result.stdout == ""
     ok = run_cli(db_path, "check-config", JO_ENV="prod")
     assert ok.returncode == 0 and ok.stdout.startswith("OK: env=prod")
+
+
+def test_release_expired_holds(db_path: Path, db: Engine) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from jo_app.models import SeatHold
+    from jo_app.services.orders import cart
+    from jo_app.timeutil import utcnow
+    from tests.factories import make_event, make_offer, make_user
+
+    with Session(db) as session:
+        event = make_event(session, capacity=10, starts_at=utcnow() + timedelta(days=2))
+        offer = make_offer(session, event, offer_type="duo")
+        buyer, other = make_user(session), make_user(session)
+        session.commit()
+        cart.add_item(session, buyer.id, offer.id, 2)
+        cart.add_item(session, other.id, offer.id, 1)
+        session.exec(update(SeatHold).where(SeatHold.seats == 4).values(expires_at=utcnow() - timedelta(seconds=1)))
+        session.commit()
+        event_id = event.id
+    result = run_cli(db_path, "release-expired-holds")
+    assert result.returncode == 0, result.stderr
+    assert "Released 4 held seat(s) on 1 event(s)." in result.stdout
+    with Session(db) as session:
+        assert session.get(Event, event_id).seats_held == 2  # the live hold stays
+
+
+def test_onsale_commands(db_path: Path, db: Engine) -> None:
+    from datetime import timedelta
+
+    from jo_app.timeutil import utcnow
+    from tests.factories import make_event
+
+    with Session(db) as session:
+        event = make_event(session, capacity=10, starts_at=utcnow() + timedelta(days=2))
+        session.commit()
+        event_id = event.id
+    created = run_cli(db_path, "onsale", "create", "--name", "Finale", "--opens-at", "2020-01-01T09:00",
+                      "--events", str(event_id), "--rate", "120")
+    assert created.returncode == 0, created.stderr
+    onsale_id = created.stdout.split()[1]
+    with Session(db) as session:
+        assert str(session.get(Event, event_id).onsale_id) == onsale_id
+    paused = run_cli(db_path, "onsale", "pause", "--id", onsale_id)
+    assert paused.returncode == 0 and "opened=True paused=True" in paused.stdout, paused.stderr
+    rate = run_cli(db_path, "onsale", "rate", "--id", onsale_id, "--rate", "30")
+    assert "rate=30/min" in rate.stdout
+    bad = run_cli(db_path, "onsale", "create", "--name", "X", "--opens-at", "tomorrow")
+    assert bad.returncode == 2 and "ISO" in bad.stderr and "Traceback" not in bad.stderr

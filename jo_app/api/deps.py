@@ -35,7 +35,7 @@ from jo_app.api.tokens import AccessClaims, TokenError, decode_access_token
 from jo_app.config import get_settings
 from jo_app.db import get_engine
 from jo_app.models import Role, User, UserSession
-from jo_app.services import sessions
+from jo_app.services.accounts import sessions
 from jo_app.timeutil import utcnow
 
 SESSION_COOKIE = "jo_session"
@@ -80,6 +80,21 @@ def trusted_proxy_hops() -> int:
         return max(0, int(get_config().trusted_proxy_hops or 0))
     except Exception:  # no rxconfig (e.g. the API served alone): trust no header
         return 0
+
+
+def preferred_lang(request: Request) -> str:
+    """The first of "fr" / "en" in the request's Accept-Language, by q-value (French when neither is named)."""
+    best, best_q = "fr", -1.0
+    for part in request.headers.get("accept-language", "").split(",")[:20]:
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().lower()[:2]
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        if lang in ("fr", "en") and q > best_q:
+            best, best_q = lang, q
+    return best
 
 
 def client_ip(request: Request) -> str | None:

@@ -1,33 +1,39 @@
 """One JSON error shape for the whole HTTP API: `{"error": {"code": "...", "message": "..."}}`.
 
 - `DomainError` (services) -> its stable `code` and safe `message`, with a status chosen by its class;
-- request validation (bad JSON, wrong types) -> 422 `invalid_request` (the offending fields in `details`);
-- HTTP errors (404, 405, ...) -> a code derived from the status;
+- request validation (bad JSON, a body that is not UTF-8, wrong types) -> 422 `invalid_request` (the offending
+  fields in `details`);
+- HTTP errors (404, 405, ...) -> a code derived from the status; a 405 lists in `Allow` every method the path has;
 - anything unexpected -> 500 `internal_error`, logged server-side, never a stack trace in the response.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
-from jo_app.services.accounts_login import LockedOutError
+from jo_app.services.accounts.login import LockedOutError
 from jo_app.services.errors import (
     AuthenticationError,
     ConflictError,
     DomainError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     ValidationError,
 )
 from jo_app.services.payment import PaymentDeclinedError
-from jo_app.services.ticket_tokens import InvalidTokenError
+from jo_app.services.tickets.tokens import InvalidTokenError
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +83,7 @@ def unauthorized(message: str = "Authentication required.", code: str = "unautho
 
 
 def domain_status(error: DomainError) -> int:
-    if isinstance(error, LockedOutError):
+    if isinstance(error, LockedOutError | RateLimitedError):
         return 429
     if isinstance(error, NotFoundError):
         return 404
@@ -97,7 +103,7 @@ def domain_status(error: DomainError) -> int:
 async def _domain(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {}
-    if isinstance(exc, LockedOutError):
+    if isinstance(exc, LockedOutError | RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     return error_json(domain_status(exc), exc.code, exc.message, field=exc.field, headers=headers)
 
@@ -126,11 +132,38 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
     return error_json(422, "invalid_request", message, field=field, details=details)
 
 
-async def _http(_request: Request, exc: Exception) -> JSONResponse:
+BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's 400 for a body that is not UTF-8 JSON
+
+
+@lru_cache(maxsize=4)
+def _route_table(app: Any) -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
+    """(path regex, methods) of every route of `app`, included routers flattened (built once per app)."""
+    table = []
+    for route in iter_route_contexts(getattr(app, "routes", ())):
+        if route.path and route.methods:
+            table.append((compile_path(route.path)[0], frozenset(route.methods)))
+    return tuple(table)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at this path (for `Allow` on 405): Starlette's own 405 lists
+    only the methods of the first route matching the path."""
+    path = request.scope.get("path", "")
+    return sorted({m for pattern, methods in _route_table(request.app) if pattern.match(path) for m in methods})
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:  # bad JSON is a validation error everywhere
+        return error_json(422, "invalid_request", "Invalid request: the body is not valid JSON.")
     code = STATUS_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) and exc.detail else code.replace("_", " ").capitalize()
-    return error_json(exc.status_code, code, message[:300], headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods = allowed_methods(request)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+    return error_json(exc.status_code, code, message[:300], headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -22,10 +22,12 @@ from typing import ParamSpec, TypeVar
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from jo_app.config import get_settings
+
 # Threads per worker process (API_WORKER_THREADS overrides). The jobs are short database transactions, so a few
 # threads keep the cores busy; more only add GIL hand-overs. Measured with benchmarks.http on 2 cores and 2 Granian
 # workers: 4 threads 478-517 scans/s, 8 threads 451/s, 32 threads 365-418/s.
-MAX_THREADS = int(os.environ.get("API_WORKER_THREADS") or 4)
+MAX_THREADS = get_settings().api_worker_threads
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -4,6 +4,7 @@
 - Authorised by the HttpOnly `jo_session` cookie, re-resolved in the database on every request. Anonymous: 401
   (or a redirect to the login page for a browser navigation). Someone else's ticket or an unknown id: 404 (the
   same answer, so ticket ids cannot be probed). A rendered ticket is a bearer credential: `private, no-store`.
+- The PDF and the .ics are in the site language the visitor chose (`jo_lang` cookie; French by default).
 - Plain `def` routes: FastAPI runs them in its threadpool (database work, PDF rendering).
 """
 
@@ -15,8 +16,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jo_app.db import session_scope
-from jo_app.services import orders, sessions, ticket_render
+from jo_app.i18n import LANG_COOKIE, normalize_lang
+from jo_app.services.accounts import sessions
 from jo_app.services.errors import NotFoundError
+from jo_app.services.orders import history as orders
+from jo_app.services.tickets import render as ticket_render
 
 router = APIRouter()
 
@@ -44,8 +48,9 @@ def _serve(request: Request, ticket_id: int, kind: str) -> Response:
             ticket = orders.get_ticket_for_owner(db, info.user_id, ticket_id)
         except NotFoundError:
             raise HTTPException(status_code=404, detail="Not found.", headers=_HEADERS) from None
+        lang = normalize_lang(request.cookies.get(LANG_COOKIE))  # the site language the visitor chose
         if kind == "pdf":
-            body = ticket_render.cached_ticket_pdf(db, ticket.id)
+            body = ticket_render.cached_ticket_pdf(db, ticket.id, lang)
             disposition = f'attachment; filename="billet-{ticket.number}.pdf"'
             return Response(body, media_type="application/pdf",
                             headers={**_HEADERS, "Content-Disposition": disposition})
@@ -53,7 +58,7 @@ def _serve(request: Request, ticket_id: int, kind: str) -> Response:
             return Response(ticket_render.cached_ticket_png(db, ticket.id), media_type="image/png", headers=_HEADERS)
         document = ticket_render.load_ticket_document(db, ticket.id)
         disposition = f'attachment; filename="billet-{ticket.number}.ics"'
-        return Response(ticket_render.ticket_ics(document), media_type="text/calendar; charset=utf-8",
+        return Response(ticket_render.ticket_ics(document, lang), media_type="text/calendar; charset=utf-8",
                         headers={**_HEADERS, "Content-Disposition": disposition})
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from jo_app.api.deps import bearer_session_row
 from jo_app.api.offload import MAX_THREADS
 from jo_app.db import get_engine
-from jo_app.services import gate
+from jo_app.services.gate import admission as gate
 
 log = logging.getLogger(__name__)
 

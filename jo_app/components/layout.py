@@ -17,11 +17,13 @@ import reflex as rx
 
 from jo_app.components.cart_badge import cart_badge
 from jo_app.i18n import LangState, sync_html_lang, tr
+from jo_app.state.accounts.lang_pref import LangPrefState
+from jo_app.state.accounts.login import LoginState
 from jo_app.state.auth import AuthState
-from jo_app.state.login import LoginState
 
 MAIN_ID = "main"
 MAX_WIDTH = "72rem"
+NAV_MAX_WIDTH = "90rem"
 
 # Global rules Radix does not cover: visible keyboard focus on every element, skip link, reduced motion.
 GLOBAL_CSS = """
@@ -29,7 +31,7 @@ GLOBAL_CSS = """
 .jo-skip { position: absolute; left: -10000px; top: 0.5rem; z-index: 1000; padding: 0.6rem 1rem;
   background: #ffffff; color: #0b1f4d; border: 2px solid #1d4ed8; border-radius: 6px; font-weight: 600; }
 .jo-skip:focus { left: 0.5rem; }
-.jo-navlink { color: #0b1f4d; text-decoration: none; font-weight: 500; padding: 0.4rem 0.45rem; border-radius: 6px;
+.jo-navlink { color: #0b1f4d; text-decoration: none; font-weight: 500; padding: 0.4rem 0.35rem; border-radius: 6px;
   white-space: nowrap; }
 .jo-navlink:hover { background: #e8eefc; text-decoration: underline; }
 .jo-footlink { color: #1e3a8a; }
@@ -60,7 +62,7 @@ def lang_switch() -> rx.Component:
         active = LangState.current_lang == code
         return rx.button(
             code.upper(),
-            on_click=LangState.set_lang(code),
+            on_click=[LangState.set_lang(code), LangPrefState.remember(code)],  # a user's mails follow
             variant=rx.cond(active, "solid", "outline"),
             size="1",
             aria_pressed=rx.cond(active, "true", "false"),
@@ -80,7 +82,8 @@ _IS_STAFF = (AuthState.user_role == "employee") | (AuthState.user_role == "admin
 def _staff_links() -> rx.Component:
     """Gate and back-office entries, shown by role (display only: the pages re-check the role on the server).
 
-    The gate link is a plain anchor so the page is loaded in full: its camera permission header applies.
+    The gate needs the camera: every document is served with `Permissions-Policy: camera=(self)` (web/security.py),
+    so reaching /controle through a client-side navigation keeps a document that may use it.
     """
     return rx.fragment(
         rx.cond(
@@ -98,14 +101,15 @@ def _logout_button(**props) -> rx.Component:
 
 def _desktop_links() -> rx.Component:
     return rx.hstack(
-        _nav_link("nav.home", "/"),
+        # Staff have four more entries: their "Accueil" is the logo (same link), so the row fits at 1366 px.
+        rx.cond(_IS_STAFF, rx.fragment(), _nav_link("nav.home", "/")),
         _nav_link("nav.catalogue", "/billetterie"),
         _cart_link(),
         rx.cond(
             AuthState.is_authenticated,
             rx.hstack(_nav_link("nav.tickets", "/billets"), _nav_link("nav.orders", "/commandes"),
                       _nav_link("nav.account", "/compte", id="nav-account"), _staff_links(),
-                      _logout_button(), spacing="2", align="center", wrap="wrap", justify="end"),
+                      _logout_button(), spacing="1", align="center", wrap="wrap", justify="end"),
             rx.hstack(_nav_link("nav.login", "/connexion", id="nav-login"), spacing="2", align="center"),
         ),
         spacing="1",
@@ -115,6 +119,18 @@ def _desktop_links() -> rx.Component:
         justify="end",
         min_width="0",
         class_name="jo-desktop-only",
+    )
+
+
+def _mobile_cart() -> rx.Component:
+    """The cart icon with its count, always in the phone header (not only inside the menu)."""
+    return rx.box(
+        rx.link(
+            rx.hstack(rx.icon("shopping-cart", size=22, aria_hidden="true"), cart_badge(load=False), spacing="1",
+                      align="center"),
+            href="/panier", class_name="jo-navlink", aria_label=tr("nav.cart"), id="header-cart-mobile",
+        ),
+        class_name="jo-mobile-only",
     )
 
 
@@ -133,7 +149,8 @@ def _mobile_menu() -> rx.Component:
             rx.menu.content(
                 item("nav.home", "/"),
                 item("nav.catalogue", "/billetterie"),
-                rx.menu.item(rx.link(rx.hstack(rx.text(tr("nav.cart"), as_="span"), cart_badge(), spacing="1"),
+                rx.menu.item(rx.link(rx.hstack(rx.text(tr("nav.cart"), as_="span"), cart_badge(load=False),
+                                               spacing="1"),
                                      href="/panier", color="inherit", underline="none"), as_child=True),
                 rx.cond(
                     AuthState.is_authenticated,
@@ -171,11 +188,13 @@ def navbar() -> rx.Component:
                 rx.spacer(),
                 _desktop_links(),
                 lang_switch(),
+                _mobile_cart(),
                 _mobile_menu(),
                 align="center",
                 spacing="3",
                 width="100%",
-                max_width=MAX_WIDTH,
+                # Wider than the page content: a staff account's nine entries stay on one row at 1366 px.
+                max_width=NAV_MAX_WIDTH,
                 margin_x="auto",
                 padding_x="1rem",
                 padding_y="0.6rem",

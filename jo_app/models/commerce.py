@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from jo_app.models.enums import OrderStatus, check_in
+from jo_app.models.enums import OrderStatus, check_in, enum_type
 from jo_app.timeutil import utcnow
 
 
@@ -35,6 +35,30 @@ class CartItem(SQLModel, table=True):
     added_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
+class SeatHold(SQLModel, table=True):
+    """Seats held for one cart line until `expires_at` (counted in `events.seats_held`).
+
+    Whoever deletes a hold row owns its seats and must move them in the same transaction (release them from
+    `events.seats_held`, or turn them into sold seats): see services.orders.holds.
+    """
+
+    __tablename__ = "seat_holds"
+    __table_args__ = (
+        UniqueConstraint("cart_id", "offer_id", name="uq_seat_holds_cart_offer"),
+        CheckConstraint("seats > 0", name="ck_seat_holds_seats_positive"),
+        Index("ix_seat_holds_event_expires", "event_id", "expires_at"),
+        Index("ix_seat_holds_expires_at", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cart_id: int = Field(foreign_key="carts.id", nullable=False)
+    offer_id: int = Field(foreign_key="offers.id", nullable=False)
+    event_id: int = Field(foreign_key="events.id", nullable=False)
+    seats: int
+    expires_at: NaiveDatetime
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
     __table_args__ = (
@@ -49,7 +73,7 @@ class Order(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", nullable=False)
     reference: str = Field(max_length=20, sa_column_kwargs={"unique": True}, nullable=False)
     total_cents: int
-    status: str = Field(default=OrderStatus.PENDING.value, sa_column=Column(String(16), nullable=False))
+    status: OrderStatus = Field(default=OrderStatus.PENDING, sa_column=Column(enum_type(OrderStatus), nullable=False))
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     paid_at: NaiveDatetime | None = None
     cancelled_at: NaiveDatetime | None = None

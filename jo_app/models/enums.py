@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sqlalchemy import Enum
+
+
+class Lang(StrEnum):
+    """A user's language: the site's, and every mail sent to them (jo_app/i18n LANGS)."""
+
+    FR = "fr"
+    EN = "en"
+
 
 class Role(StrEnum):
     VISITOR = "visitor"
@@ -45,6 +54,27 @@ class ScanVerdict(StrEnum):
     CANCELLED = "CANCELLED"
     WRONG_DAY = "WRONG_DAY"
     WRONG_EVENT = "WRONG_EVENT"
+    TRANSFERRED = "TRANSFERRED"  # an old QR of a ticket re-keyed for another holder (transfer, resale)
+    CODE_EXPIRED = "CODE_EXPIRED"  # a live QR whose time code is stale (screenshot) or wrong
+    STATIC_REFUSED = "STATIC_REFUSED"  # a static (printed) QR for a session that accepts live QRs only
+
+
+class TransferStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class ListingStatus(StrEnum):
+    LISTED = "listed"
+    WITHDRAWN = "withdrawn"
+    SOLD = "sold"
+
+
+class RevocationReason(StrEnum):
+    TRANSFERRED = "transferred"
+    RESOLD = "resold"
 
 
 class SigningKeyStatus(StrEnum):
@@ -62,3 +92,11 @@ def check_in(column: str, enum: type[StrEnum]) -> str:
     """SQL CHECK expression restricting `column` to the enum's values."""
     values = ", ".join(f"'{member.value}'" for member in enum)
     return f"{column} IN ({values})"
+
+
+def enum_type(enum: type[StrEnum], length: int = 16) -> Enum:
+    """The column type of `enum`: VARCHAR(length) holding the members' values (the same strings as before), read
+    back as members. No CHECK from the type: each table names its own (`check_in`); unknown strings are refused
+    at flush."""
+    return Enum(enum, native_enum=False, length=length, create_constraint=False, validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])

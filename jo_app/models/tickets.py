@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import CheckConstraint, Column, Index, String, Text
+from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from jo_app.models.enums import ScanVerdict, SigningKeyStatus, TicketStatus, check_in
+from jo_app.models.enums import ScanVerdict, SigningKeyStatus, TicketStatus, check_in, enum_type
 from jo_app.timeutil import utcnow
 
 
@@ -28,13 +28,16 @@ class Ticket(SQLModel, table=True):
     event_id: int = Field(foreign_key="events.id", nullable=False)
     user_id: int = Field(foreign_key="users.id", nullable=False)
     persons: int
-    holder_name: str = Field(max_length=110)
+    holder_name: str = Field(max_length=110)  # shown on the PDF, the ticket page and the gate verdict
+    # The holder as named by the owner (None until named: holder_name is then the buyer's name).
+    holder_first_name: str | None = Field(default=None, max_length=50)
+    holder_last_name: str | None = Field(default=None, max_length=50)
     user_key: str = Field(max_length=64)
     purchase_key: str = Field(max_length=64)
     ticket_key: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
     qr_id: str = Field(max_length=32, sa_column_kwargs={"unique": True}, nullable=False)
     qr_payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    status: str = Field(default=TicketStatus.VALID.value, sa_column=Column(String(16), nullable=False))
+    status: TicketStatus = Field(default=TicketStatus.VALID, sa_column=Column(enum_type(TicketStatus), nullable=False))
     generated_at: NaiveDatetime = Field(default_factory=utcnow)
     used_at: NaiveDatetime | None = None
     used_by_id: int | None = Field(default=None, foreign_key="users.id")
@@ -59,7 +62,7 @@ class ScanAttempt(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="events.id")
     employee_id: int | None = Field(default=None, foreign_key="users.id")
     gate: str = Field(max_length=60)
-    verdict: str = Field(sa_column=Column(String(16), nullable=False))
+    verdict: ScanVerdict = Field(sa_column=Column(enum_type(ScanVerdict), nullable=False))
     detail: str = Field(default="", max_length=255)
 
 
@@ -76,6 +79,7 @@ class SigningKey(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     public_key: str = Field(max_length=64)
     private_key_encrypted: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default=SigningKeyStatus.ACTIVE.value, sa_column=Column(String(16), nullable=False))
+    status: SigningKeyStatus = Field(default=SigningKeyStatus.ACTIVE,
+                                     sa_column=Column(enum_type(SigningKeyStatus), nullable=False))
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     retired_at: NaiveDatetime | None = None

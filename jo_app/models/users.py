@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from jo_app.models.enums import EmailCodePurpose, Role, check_in
+from jo_app.models.enums import EmailCodePurpose, Lang, Role, check_in, enum_type
 from jo_app.timeutil import utcnow
 
 
@@ -16,6 +16,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(check_in("role", Role), name="ck_users_role"),
+        CheckConstraint(check_in("lang", Lang), name="ck_users_lang"),
         CheckConstraint("email = lower(email)", name="ck_users_email_lowercase"),
     )
 
@@ -28,9 +29,13 @@ class User(SQLModel, table=True):
     security_key: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     last_login_at: NaiveDatetime | None = None
-    role: str = Field(default=Role.VISITOR.value, sa_column=Column(String(16), nullable=False))
+    role: Role = Field(default=Role.VISITOR, sa_column=Column(enum_type(Role), nullable=False))
     is_verified: bool = False
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # Language of the site and of every mail sent to this user: set at sign-up, changed by the language switch.
+    lang: Lang = Field(default=Lang.FR, sa_column=Column(enum_type(Lang, length=2), nullable=False,
+                                                          server_default=Lang.FR.value))
+    # The TOTP secret, sealed (AES-256-GCM under SECRET_KEY, bound to the user id): services.accounts.twofactor.
+    totp_secret_encrypted: str | None = Field(default=None, max_length=128)
     totp_enabled: bool = False
     totp_last_step: int | None = None  # last accepted TOTP time step: a code is never accepted twice
     is_locked: bool = False  # locked by an administrator
@@ -60,17 +65,19 @@ class UserSession(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """One login attempt, used for lockout per account and per client address, and for anomaly reports."""
+    """One login attempt: the throttling scopes (account, address, known device) and anomaly reports."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
         Index("ix_login_attempts_email_created", "email", "created_at"),
         Index("ix_login_attempts_ip_created", "client_ip", "created_at"),
+        Index("ix_login_attempts_device_created", "device_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254)
     client_ip: str | None = Field(default=None, max_length=45)
+    device_id: str | None = Field(default=None, max_length=32)  # a known device of the account (device cookie)
     succeeded: bool = False
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
@@ -99,7 +106,7 @@ class EmailCode(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", nullable=False)
-    purpose: str = Field(sa_column=Column(String(24), nullable=False))
+    purpose: EmailCodePurpose = Field(sa_column=Column(enum_type(EmailCodePurpose, 24), nullable=False))
     code_hash: str = Field(max_length=64)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     expires_at: NaiveDatetime

@@ -86,7 +86,7 @@ def log_table() -> rx.Component:
         rx.text(tr("admin.audit.total"), " ", S.total.to_string(), size="2", color=MUTED, id="audit-total"),
         rx.box(rx.table.root(
             rx.table.header(rx.table.row(*(rx.table.column_header_cell(tr(k)) for k in (
-                "admin.col.time_utc", "admin.col.actor", "admin.col.action", "admin.col.target", "admin.col.ip",
+                "admin.col.time_paris", "admin.col.actor", "admin.col.action", "admin.col.target", "admin.col.ip",
                 "admin.col.details")))),
             rx.table.body(rx.foreach(S.entries, _entry)),
             variant="surface", size="1", width="100%", id="audit-table"), overflow_x="auto", width="100%"),

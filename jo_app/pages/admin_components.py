@@ -18,6 +18,8 @@ SECTIONS = (
     ("admin.nav.orders", "/admin/commandes", "orders"),
     ("admin.nav.users", "/admin/utilisateurs", "users"),
     ("admin.nav.audit", "/admin/journal", "audit"),
+    ("admin.nav.resale", "/admin/revente", "resale"),
+    ("admin.nav.onsales", "/admin/file-attente", "onsales"),
 )
 
 
@@ -49,12 +51,33 @@ def access_denied() -> rx.Component:
     )
 
 
+# Tables scroll sideways inside their box on a phone (the page itself never does; columns keep their natural width
+# instead of being squeezed) and keep their first column (the row's name: event, order, user) pinned on the left
+# while the other columns scroll under it. Radix clips the table with `overflow: hidden`, which would make the table
+# itself the sticky cell's scroll container: `clip` keeps the rounded corners without that.
+ADMIN_TABLE_CSS = """
+#admin-content .rt-TableRoot { max-width: 100%; }
+#admin-content .rt-TableRootTable { overflow: clip; }
+#admin-content .rt-TableRoot table tr > :first-child { position: sticky; left: 0; z-index: 1;
+  background: var(--color-panel-solid, #ffffff); box-shadow: 1px 0 0 #d0d7e2; }
+@media (max-width: 47.99em) {
+  #admin-content .rt-TableRootTable { width: max-content; min-width: 100%; }
+  #admin-content .rt-TableRoot table tr > :first-child { min-width: 8rem; max-width: 11rem; overflow-wrap: anywhere; }
+  #admin-content .rt-TableRoot table tr > :not(:first-child) { white-space: nowrap; }
+}
+"""
+
+
 def admin_shell(*children: rx.Component, title_key: str, active: str) -> rx.Component:
     """The page shell; the content renders only once the server granted access (data is loaded only then)."""
     return page_shell(
+        rx.el.style(ADMIN_TABLE_CSS),
         rx.match(
             AdminState.access,
-            ("granted", rx.box(admin_nav(active), *children, width="100%", id="admin-content")),
+            ("granted", rx.box(admin_nav(active), *children,
+                               rx.text(rx.icon("clock", size=14, aria_hidden="true"), " ", tr("admin.timezone_note"),
+                                       size="1", color=MUTED, margin_top="1.5rem", id="admin-timezone"),
+                               width="100%", id="admin-content")),
             ("denied", access_denied()),
             rx.center(rx.spinner(size="3"), padding="3rem"),
         ),

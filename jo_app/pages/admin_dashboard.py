@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from jo_app.i18n import LangState, tr
+from jo_app.i18n import LangState, num, tr
 from jo_app.pages.admin_components import MUTED, admin_shell, loc
 from jo_app.state.admin_dashboard import AdminDashboardState as S
 
@@ -77,6 +77,22 @@ def admissions_chart() -> rx.Component:
     )
 
 
+def resale_figures() -> rx.Component:
+    """Official resale (issue 16): listings open, sold, fees earned, refunded to sellers (pushed live)."""
+    figures = S.resale
+    return rx.vstack(
+        rx.heading(tr("admin.resale.heading"), as_="h2", size="4"),
+        rx.grid(
+            _kpi("admin.kpi.resale_listed", num(figures["listed"]), "kpi-resale-listed"),
+            _kpi("admin.kpi.resale_sold", num(figures["sold"]), "kpi-resale-sold"),
+            _kpi("admin.kpi.resale_fees", loc(figures, "fees"), "kpi-resale-fees"),
+            _kpi("admin.kpi.resale_refunded", loc(figures, "refunded"), "kpi-resale-refunded"),
+            columns={"initial": "2", "lg": "4"}, gap="1rem", width="100%",
+        ),
+        spacing="2", width="100%", id="resale-figures",
+    )
+
+
 def dashboard_page() -> rx.Component:
     kpis = S.kpis
     return admin_shell(
@@ -85,16 +101,18 @@ def dashboard_page() -> rx.Component:
             rx.vstack(
                 rx.grid(
                     _kpi("admin.kpi.revenue", loc(kpis, "revenue"), "kpi-revenue",
-                         rx.text(tr("admin.kpi.orders"), " ", kpis["orders"].to_string(), size="1", color=MUTED)),
-                    _kpi("admin.kpi.tickets_sold", kpis["tickets_sold"].to_string(), "kpi-tickets-sold",
-                         rx.text(tr("admin.kpi.persons"), " ", kpis["persons_sold"].to_string(), size="1",
+                         rx.text(tr("admin.kpi.orders"), " ", rx.text.span(num(kpis["orders"]), id="kpi-orders"),
+                                 size="1", color=MUTED)),
+                    _kpi("admin.kpi.tickets_sold", num(kpis["tickets_sold"]), "kpi-tickets-sold",
+                         rx.text(tr("admin.kpi.persons"), " ", num(kpis["persons_sold"]), size="1",
                                  color=MUTED)),
-                    _kpi("admin.kpi.seats_left", kpis["seats_left"].to_string(), "kpi-seats-left"),
-                    _kpi("admin.kpi.admissions", kpis["persons_admitted"].to_string(), "kpi-admissions",
-                         rx.text(tr("admin.kpi.tickets_used"), " ", kpis["tickets_used"].to_string(), size="1",
+                    _kpi("admin.kpi.seats_left", num(kpis["seats_left"]), "kpi-seats-left"),
+                    _kpi("admin.kpi.admissions", num(kpis["persons_admitted"]), "kpi-admissions",
+                         rx.text(tr("admin.kpi.tickets_used"), " ", num(kpis["tickets_used"]), size="1",
                                  color=MUTED)),
                     columns={"initial": "1", "sm": "2", "lg": "4"}, gap="1rem", width="100%",
                 ),
+                resale_figures(),
                 rx.grid(
                     _chart_card("admin.chart.by_type", sales_by_type_chart(), "chart-by-type"),
                     _chart_card("admin.chart.per_day", sales_per_day_chart(), "chart-per-day"),
@@ -103,9 +121,11 @@ def dashboard_page() -> rx.Component:
                 _chart_card("admin.chart.admissions", admissions_chart(), "chart-admissions"),
                 rx.flex(
                     rx.button(rx.icon("download", size=16), tr("admin.export.sales"),
-                              on_click=S.export_csv("sales"), id="export-sales", variant="soft"),
+                              on_click=S.export_csv("sales", LangState.current_lang), id="export-sales",
+                              variant="soft"),
                     rx.button(rx.icon("download", size=16), tr("admin.export.admissions"),
-                              on_click=S.export_csv("admissions"), id="export-admissions", variant="soft"),
+                              on_click=S.export_csv("admissions", LangState.current_lang), id="export-admissions",
+                              variant="soft"),
                     rx.text(tr("admin.refreshed_at"), " ", S.refreshed_at, size="1", color=MUTED,
                             id="dashboard-refreshed"),
                     gap="1rem", wrap="wrap", align="center",

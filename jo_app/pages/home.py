@@ -1,5 +1,5 @@
 """Home page (built with the shop pages, which share its cards)."""
 
-from jo_app.pages.shop_catalogue import home
+from jo_app.pages.catalog.shop import home
 
 __all__ = ["home"]

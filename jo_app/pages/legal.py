@@ -1,12 +1,11 @@
-"""Legal pages: /confidentialite, /mentions-legales, /cgv (content in the catalogue, i18n_legal.py)."""
+"""Legal pages: /confidentialite, /mentions-legales, /cgv (text in the catalogue, keys `<page>.s<n>.h|p<m>`)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from jo_app.components.layout import page_shell
-from jo_app.i18n import tr
-from jo_app.i18n_legal import LEGAL_PAGES
+from jo_app.i18n import LEGAL_PAGES, tr
 
 
 def legal_page(page: str) -> rx.Component:

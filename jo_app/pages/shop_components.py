@@ -7,8 +7,8 @@ from typing import Any
 
 import reflex as rx
 
-from jo_app.i18n import CATALOGUE, LangState, tr, tr_var
-from jo_app.state.stock import StockState
+from jo_app.i18n import CATALOGUE, LangState, num, tr, tr_count, tr_var
+from jo_app.state.catalog.stock import StockState
 
 INK = "#111827"
 MUTED = "#374151"  # 10:1 on white
@@ -60,9 +60,9 @@ def seats_badge(event: Any) -> rx.Component:
     return rx.cond(
         seats > 0,
         rx.badge(
-            rx.text(seats, as_="span", id="seats-left-" + event["key"].to(str),
-                    custom_attrs={"data-testid": "seats-left"}),
-            " ", tr("shop.seats_left"),
+            rx.text(num(seats), as_="span", id="seats-left-" + event["key"].to(str),
+                    custom_attrs={"data-testid": "seats-left", "data-seats": seats.to(str)}),
+            " ", tr_count("shop.seats_left", seats),
             color_scheme="green", variant="soft", size="2", high_contrast=True,
         ),
         rx.badge(

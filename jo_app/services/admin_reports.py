@@ -210,7 +210,7 @@ def invalid_scan_bursts(session: Session, *, since: datetime | None = None, wind
     [{gate, count, total, first_at, last_at}]."""
     since = since or utcnow() - DEFAULT_LOOKBACK
     rows = session.exec(select(ScanAttempt.gate, ScanAttempt.created_at)
-                        .where(ScanAttempt.verdict == ScanVerdict.INVALID.value, ScanAttempt.created_at >= since))
+                        .where(ScanAttempt.verdict == ScanVerdict.INVALID, ScanAttempt.created_at >= since))
     bursts = _bursts(rows, window, threshold)
     for burst in bursts:
         burst["gate"] = burst.pop("key")

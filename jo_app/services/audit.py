@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, insert
 from sqlmodel import Session
 
 from jo_app.models import AuditLog
@@ -31,6 +31,12 @@ def write(session: Session, action: str, *, actor_id: int | None = None, target_
     """Like `record`, as one INSERT executed now on the session's transaction (no ORM object: hot paths)."""
     session.connection().execute(_INSERT, {
         "created_at": utcnow(), **_columns(action, actor_id, target_type, target_id, client_ip, details)})
+
+
+def write_later(session: Session, action: str, *, actor_id: int | None = None, target_type: str | None = None,
+                target_id: object | None = None, client_ip: str | None = None, **details: Any) -> tuple[Insert, dict]:
+    """Like `write`, as (statement, parameters) for a result-less batch (`sql_batch.Later`): not executed here."""
+    return _INSERT, {"created_at": utcnow(), **_columns(action, actor_id, target_type, target_id, client_ip, details)}
 
 
 def record(

@@ -1,19 +1,18 @@
 """Outgoing e-mail: SMTP when `SMTP_HOST` is set, otherwise `.eml` files in the outbox folder (development, tests).
 
-`send_mail` is the transport; the `send_*` builders below write the project's messages in French (default) or
-English. Messages are plain text with an HTML alternative; every user-supplied value is escaped in the HTML part.
+`send_mail` is the transport; the `send_*` builders below render the project's messages in French (default) or
+English from the Jinja2 templates of jo_app/templates/mail/ (`mail_templates`): plain text with an HTML
+alternative in which every user-supplied value is escaped. Prices and dates: Babel (`jo_app.i18n.formats`).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import smtplib
 import ssl
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -21,16 +20,19 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from jo_app.config import get_settings
+from jo_app.i18n import normalize_lang
+from jo_app.i18n.formats import format_long, format_price, format_short
+from jo_app.services import mail_delivery
 from jo_app.services.errors import ValidationError
+from jo_app.services.mail_templates import RenderedMail, render
 from jo_app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+__all__ = ["format_long", "format_price", "read_outbox", "send_mail"]
 
 SMTP_TIMEOUT_SECONDS = 10
-PARIS = ZoneInfo("Europe/Paris")
 Attachment = tuple[str, str, bytes]  # (filename, MIME type such as "application/pdf", content)
 
 
@@ -52,7 +54,7 @@ def build_message(
     message["Subject"] = subject  # the email package refuses CR/LF in header values
     message["Date"] = formatdate(localtime=False, usegmt=True)
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "jo-etickets.example"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = mail_delivery.message_id(domain) or make_msgid(domain=domain)  # stable in a job
     message.set_content(text, charset="utf-8")
     if html_body is not None:
         message.add_alternative(html_body, subtype="html", charset="utf-8")
@@ -100,12 +102,16 @@ def send_mail(
 ) -> str:
     """Send a message and return its Message-ID. SMTP errors propagate (`smtplib.SMTPException`, `OSError`)."""
     message = build_message(to, subject, text, html_body=html, attachments=attachments)
+    if mail_delivery.already_sent(str(message["Message-ID"])):  # a retried job: accepted by the server before
+        log.info("mail already sent, not again: %s", message["Message-ID"])
+        return str(message["Message-ID"])
     if get_settings().smtp_host:
         _send_smtp(message)
         log.info("mail sent over SMTP: %s to %s", message["Message-ID"], message["To"])
     else:
         path = _write_outbox(message)
         log.info("mail written to outbox: %s", path)
+    mail_delivery.accepted(str(message["Message-ID"]))
     return str(message["Message-ID"])
 
 
@@ -119,60 +125,15 @@ def read_outbox(limit: int | None = None) -> list[EmailMessage]:
     return [parser.parsebytes(path.read_bytes()) for path in paths]
 
 
-# --- Message builders --------------------------------------------------------------------------------------------
+# --- Message builders (bodies: jo_app/templates/mail/, texts: the catalogue) --------------------------------------
 
-def format_price(cents: int, lang: str = "fr") -> str:
-    """`1 234,50 €` in French, `€1,234.50` in English."""
-    euros, rest = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    if lang == "en":
-        return f"{sign}€{euros:,}.{rest:02d}"
-    return f"{sign}{euros:,}".replace(",", "\u202f") + f",{rest:02d}\u00a0€"
-
-
-def format_local_time(moment: datetime, lang: str = "fr") -> str:
-    """A naive UTC datetime shown in Paris time."""
-    local = moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS)
-    return f"{local:%d/%m/%Y %H:%M}" if lang == "fr" else f"{local:%Y-%m-%d %H:%M} (Paris)"
-
-
-def _lang(lang: str) -> str:
-    return "en" if lang == "en" else "fr"
-
-
-def _greeting(first_name: str, lang: str) -> str:
-    word = "Hello" if lang == "en" else "Bonjour"
-    name = " ".join((first_name or "").split())
-    return f"{word} {name}," if name else f"{word},"
-
-
-def _html(paragraphs: Iterable[str], *, extra: str = "") -> str:
-    """Wrap already-escaped paragraphs in a minimal HTML document."""
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        '<!doctype html><html><body style="font-family:Arial,sans-serif;color:#1b1b2f">'
-        f"{body}{extra}<p style=\"color:#666;font-size:12px\">JO E-Tickets</p></body></html>"
-    )
+def _send_rendered(to: str, mail_: RenderedMail, attachments: Sequence[Attachment] = ()) -> str:
+    return send_mail(to, mail_.subject, mail_.text, html=mail_.html, attachments=attachments)
 
 
 def _code_mail(to: str, first_name: str, code: str, lang: str, *, reset: bool) -> str:
-    lang = _lang(lang)
     minutes = get_settings().verification_code_ttl_seconds // 60
-    if lang == "en":
-        subject = "Reset your password" if reset else "Your verification code"
-        purpose = "to reset your password" if reset else "to verify your e-mail address"
-        lines = [_greeting(first_name, lang), f"Here is your code {purpose}: {code}",
-                 f"It expires in {minutes} minutes. If you did not ask for it, ignore this message."]
-    else:
-        subject = "Réinitialisation de votre mot de passe" if reset else "Votre code de vérification"
-        purpose = "pour réinitialiser votre mot de passe" if reset else "pour vérifier votre adresse e-mail"
-        lines = [_greeting(first_name, lang), f"Voici votre code {purpose} : {code}",
-                 f"Il expire dans {minutes} minutes. Si vous n'êtes pas à l'origine de cette demande, "
-                 "ignorez ce message."]
-    escaped = [html.escape(line) for line in lines]
-    escaped[1] = escaped[1].replace(html.escape(code), f"<strong style=\"font-size:20px\">{html.escape(code)}</strong>")
-    subject = f"JO E-Tickets — {subject}"
-    return send_mail(to, subject, "\n\n".join(lines) + "\n", html=_html(escaped))
+    return _send_rendered(to, render("code", lang, first_name=first_name, code=code, reset=reset, minutes=minutes))
 
 
 def send_verification_code(to: str, first_name: str, code: str, lang: str = "fr") -> str:
@@ -189,30 +150,14 @@ def send_existing_account_notice(to: str, first_name: str, lang: str = "fr") -> 
     """Sent instead of a verification code when someone signs up with an address that already has an account: the
     sign-up page answers the same either way (no account enumeration), only the mailbox owner learns the truth."""
     base = get_settings().app_url.rstrip("/")
-    login, forgot = f"{base}/connexion", f"{base}/mot-de-passe-oublie"
-    if _lang(lang) == "en":
-        subject = "JO E-Tickets — Sign-up attempt with your e-mail address"
-        lines = [_greeting(first_name, "en"),
-                 "Someone (perhaps you) tried to create a JO E-Tickets account with your e-mail address, which "
-                 "already has an account. No new account was created and your account was not changed.",
-                 f"If it was you, log in: {login} — forgot your password? Reset it: {forgot}",
-                 "If it was not you, you can ignore this message: nobody can access your account without your "
-                 "password."]
-    else:
-        subject = "JO E-Tickets — Tentative d'inscription avec votre adresse e-mail"
-        lines = [_greeting(first_name, "fr"),
-                 "Quelqu'un (peut-être vous) a tenté de créer un compte JO E-Tickets avec votre adresse e-mail, "
-                 "qui a déjà un compte. Aucun nouveau compte n'a été créé et votre compte n'a pas été modifié.",
-                 f"Si c'était vous, connectez-vous : {login} — mot de passe oublié ? Réinitialisez-le : {forgot}",
-                 "Si ce n'était pas vous, ignorez ce message : personne ne peut accéder à votre compte sans votre "
-                 "mot de passe."]
-    return send_mail(to, subject, "\n\n".join(lines) + "\n", html=_html(html.escape(line) for line in lines))
+    return _send_rendered(to, render("existing_account", lang, first_name=first_name, login=f"{base}/connexion",
+                                     forgot=f"{base}/mot-de-passe-oublie"))
 
 
 def _line_label(line: dict[str, Any], lang: str) -> str:
     parts = [str(line["label"])] if line.get("label") else [str(v) for v in (line.get("event"), line.get("offer")) if v]
     if line.get("starts_at"):
-        parts.append(format_local_time(line["starts_at"], lang))
+        parts.append(format_short(line["starts_at"], lang))
     if line.get("venue"):
         parts.append(str(line["venue"]))
     return " — ".join(parts)
@@ -232,46 +177,18 @@ def send_order_confirmation(
     Each line is a dict with `quantity` and `unit_price_cents`, and either `label` or `event` and `offer`;
     optional `starts_at` (naive UTC datetime) and `venue`.
     """
-    lang = _lang(lang)
+    lang = normalize_lang(lang)
     rows = []
     for line in lines:
         quantity, unit = int(line.get("quantity", 1)), int(line.get("unit_price_cents", 0))
-        rows.append((_line_label(line, lang), quantity, format_price(quantity * unit, lang)))
-    total = format_price(total_cents, lang)
-    url = f"{get_settings().app_url.rstrip('/')}/billets"
-    if lang == "en":
-        subject = f"JO E-Tickets — Order {reference} confirmed"
-        intro = [_greeting(first_name, lang), f"Thank you for your order {reference}. Your payment has been accepted."]
-        outro = [f"Total: {total}", f"Your {len(pdfs)} e-ticket(s) are attached as PDF files and remain available "
-                 f"in your account: {url}", "Each ticket is valid once, for the persons of its pack."]
-    else:
-        subject = f"JO E-Tickets — Commande {reference} confirmée"
-        intro = [_greeting(first_name, lang), f"Merci pour votre commande {reference}. Votre paiement a été accepté."]
-        outro = [f"Total : {total}", f"Vos {len(pdfs)} billet(s) électronique(s) sont joints en PDF et restent "
-                 f"disponibles dans votre espace : {url}", "Chaque billet est valable une seule fois, pour les "
-                 "personnes de son offre."]
-    text_rows = [f"- {quantity} x {label} : {amount}" for label, quantity, amount in rows]
-    text = "\n\n".join(intro) + "\n\n" + "\n".join(text_rows) + "\n\n" + "\n\n".join(outro) + "\n"
-    table = "".join(
-        f"<tr><td>{html.escape(label)}</td><td style=\"text-align:center\">{quantity}</td>"
-        f"<td style=\"text-align:right\">{html.escape(amount)}</td></tr>" for label, quantity, amount in rows
-    )
-    extra = (f'<table cellpadding="6" style="border-collapse:collapse">{table}</table>'
-             + "".join(f"<p>{html.escape(p)}</p>" for p in outro))
-    attachments = [(filename, "application/pdf", content) for filename, content in pdfs]
-    return send_mail(to, subject, text, html=_html([html.escape(p) for p in intro], extra=extra),
-                     attachments=attachments)
+        rows.append({"label": _line_label(line, lang), "quantity": quantity,
+                     "amount": format_price(quantity * unit, lang)})
+    rendered = render("order_confirmation", lang, first_name=first_name, reference=reference, rows=rows,
+                      total=format_price(total_cents, lang), tickets=len(pdfs),
+                      url=f"{get_settings().app_url.rstrip('/')}/billets")
+    return _send_rendered(to, rendered, [(filename, "application/pdf", content) for filename, content in pdfs])
 
 
 def send_order_cancelled(to: str, first_name: str, reference: str, lang: str = "fr") -> str:
     """Notice that an order was cancelled and its tickets no longer admit anyone."""
-    if _lang(lang) == "en":
-        subject = f"JO E-Tickets — Order {reference} cancelled"
-        lines = [_greeting(first_name, "en"), f"Your order {reference} has been cancelled. Its e-tickets are no longer "
-                 "valid and will be refused at the gates.", "If you did not request this, please contact us."]
-    else:
-        subject = f"JO E-Tickets — Commande {reference} annulée"
-        lines = [_greeting(first_name, "fr"), f"Votre commande {reference} a été annulée. Ses billets électroniques "
-                 "ne sont plus valables et seront refusés aux contrôles.",
-                 "Si vous n'êtes pas à l'origine de cette annulation, contactez-nous."]
-    return send_mail(to, subject, "\n\n".join(lines) + "\n", html=_html(html.escape(line) for line in lines))
+    return _send_rendered(to, render("order_cancelled", lang, first_name=first_name, reference=reference))

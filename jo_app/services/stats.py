@@ -1,6 +1,10 @@
 """Sales statistics for the admin dashboard (spec `/admin/api/stats/...`). Read only, portable SQL.
 
 Sales figures count paid orders only: a cancelled order is refunded and disappears from revenue and packs.
+"Tickets sold" are the valid or used tickets of paid orders, so paid orders, tickets sold and revenue describe the
+same sales (an order cancelled after some of its tickets were used no longer counts them as sold; the admissions
+still do). A forced account erasure cancels and refunds the orders it leaves without tickets
+(`accounts_privacy._cancel_emptied_orders`), so a paid order always holds at least one sold ticket.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from sqlmodel import Session, select
 from jo_app.models import Event, OfferType, Order, OrderItem, OrderStatus, Ticket, TicketStatus
 from jo_app.timeutil import utcnow
 
-_PAID = Order.status == OrderStatus.PAID.value
+_PAID = Order.status == OrderStatus.PAID
 
 
 def _ticket_sums() -> list:
-    """SUM columns: tickets sold (valid + used), persons sold, tickets used, persons admitted."""
-    used = Ticket.status == TicketStatus.USED.value
-    sold = Ticket.status.in_([TicketStatus.VALID.value, TicketStatus.USED.value])
+    """SUM columns: tickets sold (valid + used, of a paid order), persons sold, tickets used, persons admitted.
+
+    The query must join Order on `Ticket.order_id`."""
+    used = Ticket.status == TicketStatus.USED
+    sold = Ticket.status.in_([TicketStatus.VALID, TicketStatus.USED]) & _PAID
     return [func.coalesce(func.sum(case((cond, value), else_=0)), 0)
             for cond, value in ((sold, 1), (sold, Ticket.persons), (used, 1), (used, Ticket.persons))]
 
@@ -82,10 +88,11 @@ def revenue_cents(session: Session) -> int:
 
 
 def seats_left_per_event(session: Session) -> list[dict]:
-    """[{event_id, title, starts_at, capacity, seats_sold, seats_left, is_published}] by date."""
+    """[{event_id, title, starts_at, capacity, seats_sold, seats_held, seats_left, is_published}] by date."""
     rows = session.exec(select(Event).order_by(Event.starts_at, Event.id).execution_options(populate_existing=True))
     return [{"event_id": e.id, "title": e.title, "starts_at": e.starts_at, "capacity": e.capacity,
-             "seats_sold": e.seats_sold, "seats_left": e.capacity - e.seats_sold, "is_published": e.is_published}
+             "seats_sold": e.seats_sold, "seats_held": e.seats_held, "seats_left": e.seats_left,
+             "is_published": e.is_published}
             for e in rows]
 
 
@@ -94,7 +101,8 @@ def admissions_per_event(session: Session) -> list[dict]:
 
     Tickets sold = valid + used (cancelled ones are not sold any more).
     """
-    rows = session.exec(select(Ticket.event_id, *_ticket_sums()).group_by(Ticket.event_id))
+    rows = session.exec(select(Ticket.event_id, *_ticket_sums()).join(Order, Order.id == Ticket.order_id)
+                        .group_by(Ticket.event_id))
     counts = {event_id: tuple(int(v or 0) for v in values) for event_id, *values in rows}
     out = []
     for e in session.exec(select(Event).order_by(Event.starts_at, Event.id).execution_options(populate_existing=True)):
@@ -109,9 +117,10 @@ def kpis(session: Session) -> dict:
     """Headline figures: revenue, paid orders, tickets and persons sold, seats left (future published events),
     tickets used and persons admitted."""
     orders = int(session.exec(select(func.count()).select_from(Order).where(_PAID)).one())
-    t_sold, p_sold, t_used, p_used = session.exec(select(*_ticket_sums())).one()
+    t_sold, p_sold, t_used, p_used = session.exec(
+        select(*_ticket_sums()).select_from(Ticket).join(Order, Order.id == Ticket.order_id)).one()
     seats_left = session.exec(
-        select(func.coalesce(func.sum(Event.capacity - Event.seats_sold), 0))
+        select(func.coalesce(func.sum(Event.capacity - Event.seats_sold - Event.seats_held), 0))
         .where(Event.is_published, Event.starts_at > utcnow())
     ).one()
     return {

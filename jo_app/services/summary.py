@@ -15,6 +15,6 @@ def sessions_on_sale(session: Session, *, now: datetime | None = None) -> int:
     """Number of published future sessions that still have seats."""
     now = now or utcnow()
     stmt = select(func.count()).select_from(Event).where(
-        Event.is_published, Event.starts_at > now, Event.seats_sold < Event.capacity  # type: ignore[arg-type]
+        Event.is_published, Event.starts_at > now, Event.seats_sold + Event.seats_held < Event.capacity  # type: ignore[arg-type]
     )
     return int(session.exec(stmt).one())

@@ -44,7 +44,7 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 def error_of(exc: DomainError, default_field: str = "form") -> tuple[str, str]:
     """(field, catalogue key) for a domain error; unknown fields are reported on `default_field`."""
-    return (exc.field or default_field), error_key(exc.code, exc.field, exc.message)
+    return (exc.field or default_field), error_key(exc)
 
 
 

@@ -12,7 +12,7 @@ import reflex as rx
 from jo_app.db import session_scope
 from jo_app.services import admin_reports
 from jo_app.state.admin_common import AdminState, as_int, clean
-from jo_app.state.shop_format import labels
+from jo_app.state.shop_format import labels, paris_stamp
 
 PER_PAGE = 25
 
@@ -30,7 +30,7 @@ def _query(filters: dict[str, str], page: int) -> dict[str, Any]:
             session, actor=filters["actor"] or None, action=filters["action"] or None,
             date_from=_date(filters["date_from"]), date_to=_date(filters["date_to"]), page=page, per_page=PER_PAGE)
         actions = admin_reports.audit_actions(session)
-    entries = [{"id": e.id, "at": e.created_at.strftime("%Y-%m-%d %H:%M:%S"), "actor": e.actor_email or (
+    entries = [{"id": e.id, "at": paris_stamp(e.created_at), "actor": e.actor_email or (
         f"#{e.actor_id}" if e.actor_id else "—"), "action": e.action,
         "target": f"{e.target_type} {e.target_id}".strip(), "ip": e.client_ip,
         "details": json.dumps(e.details, ensure_ascii=False, sort_keys=True)[:300]} for e in result.entries]

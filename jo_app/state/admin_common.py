@@ -12,26 +12,20 @@ from typing import Any
 
 import reflex as rx
 
-from jo_app.i18n import CATALOGUE
+from jo_app.i18n import error_key
 from jo_app.models import Role
+from jo_app.services.accounts.sessions import SessionInfo
 from jo_app.services.errors import DomainError
-from jo_app.services.sessions import SessionInfo
 from jo_app.state.auth import AuthState
 
 log = logging.getLogger(__name__)
-
-
-def error_key(exc: DomainError) -> str:
-    """The catalogue key for a service error shown on an admin page (`err.admin.<code>`, else generic)."""
-    key = f"err.admin.{exc.code}"
-    return key if key in CATALOGUE else "err.admin.generic"
 
 
 def field_errors(exc: DomainError, fields: set[str]) -> tuple[dict[str, str], str]:
     """(errors by form field, general message key) for a service error."""
     key = error_key(exc)
     if exc.field in fields:
-        return {exc.field: key}, "err.admin.form_invalid"
+        return {exc.field: key}, "err.form_invalid"
     return {}, key
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import reflex as rx
@@ -10,8 +11,9 @@ import reflex as rx
 from jo_app.db import session_scope
 from jo_app.i18n import text
 from jo_app.services import admin_exports, stats
+from jo_app.services.tickets import resale
 from jo_app.state.admin_common import AdminState
-from jo_app.state.shop_format import money
+from jo_app.state.shop_format import labels, money, paris
 from jo_app.timeutil import utcnow
 
 MAX_EVENTS_IN_CHART = 12
@@ -29,6 +31,7 @@ def read_dashboard() -> dict[str, Any]:
         by_type = stats.sales_by_offer_type(session)
         per_day = stats.sales_per_day(session, days=SALES_DAYS)
         admissions = stats.admissions_per_event(session)
+        resold = resale.figures(session)
     sold = sorted((a for a in admissions if a["tickets_sold"] > 0),
                   key=lambda a: (-a["persons_sold"], a["starts_at"], a["event_id"]))[:MAX_EVENTS_IN_CHART]
     revenue = money(kpis["revenue_cents"])
@@ -42,12 +45,41 @@ def read_dashboard() -> dict[str, Any]:
                      "revenue": round(row["revenue_cents"] / 100, 2)} for row in per_day],
         "admissions": [{"event_id": a["event_id"], "title": _title(a["title"]), "admitted": a["persons_admitted"],
                         "sold": a["persons_sold"]} for a in sold],
+        "resale": {"listed": resold["listed"], "sold": resold["sold"], **labels("fees", cents=resold["fees_cents"]),
+                   **labels("refunded", cents=resold["resold_cents"] - resold["fees_cents"])},
     }
 
 
-def _export(kind: str) -> str:
+SHARED_READ_SECONDS = 0.5  # admin pages loading within this share one read of the figures (never across a change)
+_shared: tuple[float, dict[str, Any]] | None = None
+
+
+def shared_dashboard() -> dict[str, Any]:
+    """`read_dashboard()`, shared by the admin pages of this process loading within SHARED_READ_SECONDS (blocking).
+    Forgotten at every `admin` notification (`forget_shared`), so a page never loads figures older than a change
+    this process has heard of. Only returned after each page's own administrator check."""
+    global _shared
+    now = time.monotonic()
+    cached = _shared
+    if cached is not None and now - cached[0] < SHARED_READ_SECONDS:
+        return cached[1]
+    data = read_dashboard()
+    _shared = (now, data)
+    return data
+
+
+def forget_shared(_topic: str = "") -> None:
+    global _shared
+    _shared = None
+
+
+def _export(kind: str, lang: str) -> str:
+    """The spreadsheet layout of the admin's language: French Excel wants `;`, a decimal comma and a BOM."""
+    layout = admin_exports.SPREADSHEET_EN if lang == "en" else admin_exports.SPREADSHEET_FR
     with session_scope() as session:
-        return admin_exports.sales_csv(session) if kind == "sales" else admin_exports.admissions_csv(session)
+        if kind == "sales":
+            return admin_exports.sales_csv(session, layout=layout)
+        return admin_exports.admissions_csv(session, layout=layout)
 
 
 class AdminDashboardState(AdminState):
@@ -57,11 +89,13 @@ class AdminDashboardState(AdminState):
     by_type: list[dict[str, Any]] = []
     per_day: list[dict[str, Any]] = []
     admissions: list[dict[str, Any]] = []
+    resale: dict[str, Any] = {}  # official resale: listings open, sold, fees earned, refunded to sellers
     loaded: bool = False
     refreshed_at: str = ""
 
     def _clear(self) -> None:
         self.kpis, self.by_type, self.per_day, self.admissions, self.loaded = {}, [], [], [], False
+        self.resale = {}
 
     @rx.event
     async def load(self):
@@ -69,24 +103,24 @@ class AdminDashboardState(AdminState):
         await self._refresh_figures()
 
     async def _refresh_figures(self) -> None:
-        """Re-read every figure if this client is (still) an administrator; called by `load` and, for each open
-        dashboard, by `admin_live.publish_admin_stats`."""
+        """Re-read every figure if this client is (still) an administrator (on load; live changes are pushed to
+        the `admin` room by `state.admin_live`)."""
         if await self._admin() is None:
             self._clear()
             return
-        data = await asyncio.to_thread(read_dashboard)
+        data = await asyncio.to_thread(shared_dashboard)
         self.kpis, self.by_type = data["kpis"], data["by_type"]
-        self.per_day, self.admissions = data["per_day"], data["admissions"]
+        self.per_day, self.admissions, self.resale = data["per_day"], data["admissions"], data["resale"]
         self.loaded = True
-        self.refreshed_at = utcnow().strftime("%H:%M:%S")
+        self.refreshed_at = paris(utcnow()).strftime("%H:%M:%S")
 
     @rx.event
-    async def export_csv(self, kind: str):
-        """Download the sales ("sales") or admissions ("admissions") CSV."""
+    async def export_csv(self, kind: str, lang: str = "fr"):
+        """Download the sales ("sales") or admissions ("admissions") CSV, laid out for a spreadsheet in `lang`."""
         if await self._admin() is None:
             self._clear()
             return None
         kind = "sales" if kind == "sales" else "admissions"
-        data = await asyncio.to_thread(_export, kind)
+        data = await asyncio.to_thread(_export, kind, "en" if lang == "en" else "fr")
         name = "ventes" if kind == "sales" else "entrees"
         return rx.download(data=data, filename=f"{name}-{utcnow():%Y%m%d-%H%M}.csv")

@@ -5,20 +5,24 @@ cannot read it and Reflex never sends request cookies to the client. The websock
 once per connection, so login and logout go through an HTTP redirect (which reloads the page).
 
 Every handler that reads private data or changes anything must call `await self.require_user(...)` (or
-`require_role`) at its start: it re-reads the session and the user's role from the database on each call.
+`require_role`) at its start: it resolves the session and the user's role on the server on each call, from the
+database or from a resolution at most `identity_cache_seconds` (2 s) old; a logout, role change or lock made in
+this process drops the cached resolution at once (`jo_app/services/accounts/identity_cache.py`).
 Public vars below are only for display; they are never trusted.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
 from jo_app.db import session_scope
 from jo_app.models import Role
-from jo_app.services import sessions
-from jo_app.services.sessions import SessionInfo
+from jo_app.services.accounts import identity_cache
+from jo_app.services.accounts.sessions import SessionInfo
 
 SESSION_COOKIE = "jo_session"
 
@@ -46,7 +50,19 @@ def _resolve(token: str | None) -> SessionInfo | None:
     if not token:
         return None
     with session_scope() as db:
-        return sessions.resolve_session(db, token)
+        return identity_cache.resolve(db, token)
+
+
+def _resolve_then(token: str | None, roles: frozenset[str], work: Callable[..., Any],
+                  args: tuple[Any, ...]) -> tuple[SessionInfo | None, Any]:
+    """Resolve the session, then run `work(db, user_id, *args)` in the same database session (one thread hop)."""
+    if not token:
+        return None, None
+    with session_scope() as db:
+        info = identity_cache.resolve(db, token)
+        if info is None or (roles and info.role not in roles):
+            return None, None
+        return info, work(db, info.user_id, *args)
 
 
 class AuthState(rx.State):
@@ -70,8 +86,15 @@ class AuthState(rx.State):
         return self.router.session.client_ip or None
 
     async def current_user(self) -> SessionInfo | None:
-        """The user of this connection, re-read from the database (None when not logged in)."""
-        return await asyncio.to_thread(_resolve, self._session_token())
+        """The user of this connection, re-read from the database (None when not logged in); a resolution less
+        than `identity_cache_seconds` old is reused without a thread hop (see `services/accounts/identity_cache.py`)."""
+        token = self._session_token()
+        if not token:  # no session cookie: nothing to read (no thread hop for an anonymous page)
+            return None
+        cached = identity_cache.lookup(token)
+        if cached is not None:
+            return cached
+        return await asyncio.to_thread(_resolve, token)
 
     async def require_user(self, *roles: Role) -> SessionInfo | None:
         """The current user if logged in (and holding one of `roles` when given), else None."""
@@ -82,10 +105,21 @@ class AuthState(rx.State):
             return None
         return info
 
-    @rx.event
-    async def load_identity(self):
-        """Refresh the display-only identity vars (call from every page's on_load)."""
-        info = await self.current_user()
+    async def run_as_user(self, work: Callable[..., Any], *args: Any,
+                          roles: tuple[Role, ...] = ()) -> tuple[SessionInfo | None, Any]:
+        """`require_user(*roles)` and then `work(db, user_id, *args)` (blocking, in a thread) in ONE database
+        session: the identity is still re-read from the database, without a second thread hop and session.
+        Returns (None, None) when there is no such user; exceptions of `work` propagate (its writes rolled back)."""
+        return await asyncio.to_thread(_resolve_then, self._session_token(),
+                                       frozenset(role.value for role in roles), work, args)
+
+    def _show_identity(self, info: SessionInfo | None) -> None:
+        """Set the display-only identity vars from a resolution made by the handler."""
         self.is_authenticated = info is not None
         self.user_first_name = info.first_name if info else ""
         self.user_role = info.role if info else ""
+
+    @rx.event
+    async def load_identity(self):
+        """Refresh the display-only identity vars (call from every page's on_load)."""
+        self._show_identity(await self.current_user())

@@ -19,12 +19,14 @@ from starlette.middleware.cors import CORSMiddleware
 from jo_app.api import ratelimit
 from jo_app.api.app import api
 from jo_app.api.deps import get_db_engine
-from jo_app.api.security import security_middleware
 from jo_app.config import get_settings
 from jo_app.models import Role
-from jo_app.services import accounts, catalog, signing
-from jo_app.services.catalog_admin import EventInput, OfferInput
+from jo_app.services.accounts import users
+from jo_app.services.catalog import admin as catalog_admin
+from jo_app.services.catalog.admin import EventInput, OfferInput
+from jo_app.services.tickets import signing
 from jo_app.timeutil import utcnow
+from jo_app.web.security import security_middleware
 
 PASSWORD = "Sprint!Paris2024"
 CARD = {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2039, "cvc": "123", "holder": "C D"}
@@ -64,21 +66,21 @@ class World:
 
 def make_account(session: Session, role: Role = Role.VISITOR) -> Account:
     email = f"u{uuid.uuid4().hex[:10]}@example.org"
-    user = accounts.create_user(session, email=email, password=PASSWORD, first_name="Camille", last_name="Durand",
-                                role=role, verified=True)
+    user = users.create_user(session, email=email, password=PASSWORD, first_name="Camille", last_name="Durand",
+                             role=role, verified=True)
     session.commit()
     return Account(int(user.id), email)
 
 
 def make_event(session: Session, title: str = "Finale 100 m", capacity: int = 100, hours: float = 1.0) -> int:
-    return catalog.create_event(session, None, EventInput(
+    return catalog_admin.create_event(session, None, EventInput(
         title=title, sport="Athlétisme", venue="Stade de France", starts_at=utcnow() + timedelta(hours=hours),
         capacity=capacity))
 
 
 def make_offers(session: Session, event_id: int) -> dict[str, int]:
     prices = {"solo": 5000, "duo": 9000, "family": 16000}
-    return {kind: catalog.create_offer(session, None, OfferInput(event_id=event_id, title=kind.title(),
+    return {kind: catalog_admin.create_offer(session, None, OfferInput(event_id=event_id, title=kind.title(),
                                                                   offer_type=kind, price_cents=price))
             for kind, price in prices.items()}
 
@@ -138,13 +140,3 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["error"]["code"] == code, body
     return body["error"]
-
-
-@pytest.fixture(autouse=True)
-def _no_push_delay(monkeypatch) -> None:
-    """TestClient runs background tasks before returning: skip the live pushes' coalescing wait here
-    (tests/api/test_live_coalescing.py covers it)."""
-    from jo_app.api import live
-
-    monkeypatch.setattr(live._SALES, "interval", 0)
-    monkeypatch.setattr(live._SCANS, "interval", 0)

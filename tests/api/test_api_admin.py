@@ -6,9 +6,9 @@ import csv
 import io
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from jo_app.models import Ticket
+from jo_app.models import AuditLog, Ticket
 from jo_app.timeutil import utcnow
 from tests.api.conftest import assert_error, bearer, buy
 
@@ -34,7 +34,7 @@ def test_stats_and_exports(client, world) -> None:
     stats = client.get("/api/v1/admin/stats", headers=admin).json()
     assert stats["kpis"]["revenue_cents"] == 32000 and stats["kpis"]["persons_sold"] == 8
     by_type = client.get("/admin/api/stats/offers", headers=admin).json()
-    assert {r["offer_type"]: r["packs"] for r in by_type} == {"solo": 0, "duo": 0, "family": 2}
+    assert {r["type"]: r["packs"] for r in by_type} == {"solo": 0, "duo": 0, "familiale": 2}  # the spec's names
     sales = client.get("/admin/api/stats/sales", headers=admin, params={"days": 7}).json()
     assert len(sales) == 7 and sales[-1]["revenue_cents"] == 32000 and sales[-1]["orders"] == 1
     export = client.get("/api/v1/admin/exports/sales.csv", headers=admin)
@@ -54,8 +54,14 @@ def test_stats_and_exports(client, world) -> None:
     assert [o["reference"] for o in found] == [order["reference"]]
     detail = client.get(f"/api/v1/admin/orders/{order['reference']}", headers=admin).json()
     assert len(detail["tickets"]) == 2
-    assert client.post(f"/api/v1/admin/orders/{order['reference']}/cancel", headers=admin,
-                       json={"reason": "fraud"}).status_code == 200
+    cancel = f"/api/v1/admin/orders/{order['reference']}/cancel"
+    refused = client.post(cancel, headers=admin, json={"reason": "fraud"})  # a ticket was used at the gate
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "order_has_used_tickets"
+    no_reason = client.post(cancel, headers=admin, json={"override_used": True})
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["code"] == "override_reason_required"
+    assert client.post(cancel, headers=admin, json={"reason": "fraud proven", "override_used": True}).status_code == 200
+    with Session(world.engine) as session:
+        assert session.exec(select(AuditLog).where(AuditLog.action == "order.used_tickets_refunded")).one()
     assert client.get("/api/v1/admin/stats", headers=admin).json()["kpis"]["revenue_cents"] == 0
 
 

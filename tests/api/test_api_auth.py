@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import Session
 
 from jo_app.api.tokens import AUDIENCE, ISSUER, signing_key
-from jo_app.services import sessions
-from jo_app.services.twofactor import begin_enrollment, confirm_enrollment
+from jo_app.services.accounts import sessions
+from jo_app.services.accounts.twofactor import begin_enrollment, confirm_enrollment
 from tests.api.conftest import assert_error, bearer, token_for
 
 

@@ -11,8 +11,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlmodel import Session
 
 from jo_app.models import Ticket
-from jo_app.services import orders, signing, ticket_tokens
-from jo_app.services.ticket_tokens import PREFIX
+from jo_app.services.orders import history as orders
+from jo_app.services.tickets import signing
+from jo_app.services.tickets import tokens as ticket_tokens
+from jo_app.services.tickets.tokens import PREFIX
 from jo_app.timeutil import utcnow
 from tests.api.conftest import assert_error, bearer, buy
 

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from jo_app.api import ratelimit
 from jo_app.config import get_settings
-from jo_app.services import catalog
+from jo_app.services.catalog import listing as catalog
+from jo_app.web.origins import allowed_origins
 from tests.api.conftest import CARD, PASSWORD, assert_error, bearer, buy, production_stack, token_for
 
 
@@ -28,7 +29,7 @@ def settings_env(monkeypatch):
     get_settings.cache_clear()
 
 
-def test_security_headers_everywhere_and_camera_only_on_the_gate_page(client, world, settings_env) -> None:
+def test_security_headers_everywhere_and_camera_for_this_origin_only(client, world, settings_env) -> None:
     for path in ("/api/v1/events", "/api/v1/nope", "/api/openapi.json", "/api/docs", "/controle"):
         headers = client.get(path).headers
         csp = headers["content-security-policy"]
@@ -37,8 +38,8 @@ def test_security_headers_everywhere_and_camera_only_on_the_gate_page(client, wo
         assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
         assert "strict-transport-security" not in headers
-        expected = "camera=(self)" if path == "/controle" else "camera=()"
-        assert headers["permissions-policy"].startswith(expected), path
+        # Every document may ask for the camera (this origin only): any page can navigate to the gate client-side.
+        assert headers["permissions-policy"].startswith("camera=(self), microphone=()"), path
     settings_env(JO_ENV="prod")
     assert "max-age=" in client.get("/api/v1/events").headers["strict-transport-security"]
 
@@ -47,15 +48,17 @@ def test_cors_refuses_foreign_origins(client, world) -> None:
     from reflex.config import get_config
 
     allowed = list(get_config().cors_allowed_origins)
-    assert allowed == [get_settings().app_url] and "*" not in allowed
+    assert allowed == allowed_origins(get_settings()) and allowed[0] == get_settings().app_url.rstrip("/")
+    assert "*" not in allowed and not any("evil" in origin for origin in allowed)
     evil = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "authorization,content-type"}
     preflight = client.options("/api/v1/orders", headers=evil)
     assert "access-control-allow-origin" not in preflight.headers
     simple = client.get("/api/v1/events", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in simple.headers
-    own = client.get("/api/v1/events", headers={"Origin": allowed[0]})
-    assert own.headers["access-control-allow-origin"] == allowed[0]
+    for origin in allowed:  # APP_URL, and in development its loopback spellings
+        own = client.get("/api/v1/events", headers={"Origin": origin})
+        assert own.headers["access-control-allow-origin"] == origin
 
 
 def test_body_size_limit(client, world) -> None:
@@ -109,6 +112,7 @@ def test_rate_limits_trigger_with_retry_after(client, world, settings_env) -> No
                  RATE_LIMIT_REGISTER="2/minute")
     for _ in range(3):
         token_for(client, world.visitor)
+        client.cookies.clear()  # no device cookie: limited per e-mail (a known device is limited per device)
     limited = client.post("/api/v1/auth/token", json={"email": world.visitor.email, "password": PASSWORD})
     assert_error(limited, 429, "rate_limited")
     assert 1 <= int(limited.headers["Retry-After"]) <= 60

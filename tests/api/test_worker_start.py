@@ -101,8 +101,17 @@ def test_every_page_loads_the_identity_first() -> None:
     from jo_app.jo_app import app
     from jo_app.state.auth import AuthState
 
+    # Pages whose only on_load shows the identity it resolves (tests/ui/test_identity_cache.py checks it does).
+    from jo_app.state.catalog.shop import EventPageState, ShopState
+    from jo_app.state.orders.checkout import CheckoutState
+
+    # (the catalogue and session pages: tests/ui/test_shop_identity.py)
+    own_identity = {"paiement": CheckoutState.load.fn, "billetterie": ShopState.load.fn,
+                    "billetterie/[event_id]": EventPageState.load.fn}
     routes = list(app._unevaluated_pages)
     assert len(routes) > 20
     for route in routes:
-        first = app.get_load_events(route)[0]
-        assert first.fn is AuthState.load_identity.fn, route
+        events = app.get_load_events(route)
+        expected = own_identity.get(route, AuthState.load_identity.fn)
+        assert events[0].fn is expected, route
+    assert len(app.get_load_events("paiement")) == 1

@@ -25,7 +25,9 @@ from sqlmodel import Session, SQLModel
 
 from jo_app.db import make_engine
 from jo_app.models import Event, Offer, Role
-from jo_app.services import accounts, cart, checkout, payment
+from jo_app.services import payment
+from jo_app.services.accounts import users
+from jo_app.services.orders import cart, checkout
 from jo_app.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,8 +113,8 @@ def add_event(session: Session, *, capacity: int = 500, hours_ahead: int = 2, pe
 
 
 def add_visitor(session: Session, label: str = "") -> int:
-    user = accounts.create_user(session, email=f"visitor-{label}{uuid.uuid4().hex[:8]}@example.org",
-                                password=PASSWORD, first_name="Camille", last_name="Durand", verified=True)
+    user = users.create_user(session, email=f"visitor-{label}{uuid.uuid4().hex[:8]}@example.org",
+                             password=PASSWORD, first_name="Camille", last_name="Durand", verified=True)
     session.commit()
     return int(user.id)
 
@@ -126,9 +128,9 @@ def buy(session: Session, user_id: int, offer_id: int, quantity: int = 1) -> che
 def build_shop(engine: Engine, *, visitors: int = 3, orders_each: int = 2) -> Shop:
     with Session(engine, expire_on_commit=False) as session:
         event_id, offer_id = add_event(session)
-        employee = accounts.create_user(session, email=f"gate-{uuid.uuid4().hex[:8]}@example.org",
-                                        password=PASSWORD, first_name="Gate", last_name="Keeper",
-                                        role=Role.EMPLOYEE, verified=True)
+        employee = users.create_user(session, email=f"gate-{uuid.uuid4().hex[:8]}@example.org",
+                                     password=PASSWORD, first_name="Gate", last_name="Keeper",
+                                     role=Role.EMPLOYEE, verified=True)
         session.commit()
         shop = Shop(event_id=event_id, offer_id=offer_id, employee_id=int(employee.id))
         for index in range(visitors):

@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 
 from jo_app.db import make_engine
 from jo_app.models import Order, OrderStatus, Ticket, User
-from jo_app.services import gate, signing
-from jo_app.services.ticket_tokens import ensure_payload
+from jo_app.services.gate import admission as gate
+from jo_app.services.tickets import signing
+from jo_app.services.tickets.tokens import ensure_payload
 from tests.deploy.conftest import ROOT, add_visitor, app_env, build_shop, buy
 
 BACKUP = ROOT / "scripts" / "backup.sh"

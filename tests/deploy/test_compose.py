@@ -66,6 +66,15 @@ def test_app_services_share_postgres_and_redis_with_several_workers(config, name
     assert app["build"]["target"] == "runtime"
 
 
+def test_a_worker_service_sends_the_queued_mails(config):
+    worker, app = config["services"]["worker"], config["services"]["app1"]
+    assert worker["command"] == ["cli", "worker"] and worker["build"]["target"] == "runtime"
+    assert worker["environment"]["DATABASE_URL"] == app["environment"]["DATABASE_URL"]
+    assert worker["environment"]["SMTP_HOST"] == app["environment"]["SMTP_HOST"]
+    assert worker["depends_on"]["app1"]["condition"] == "service_healthy"  # migrated first
+    assert app["environment"]["JOBS_IN_APP"] == "0"  # the apps leave the jobs to the worker
+
+
 def test_postgres_and_redis_have_volumes_and_health_checks(config):
     postgres, redis = config["services"]["postgres"], config["services"]["redis"]
     assert postgres["image"].startswith("postgres:16")

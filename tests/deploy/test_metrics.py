@@ -19,13 +19,16 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
-from jo_app.api import metrics
+from jo_app import wiring
 from jo_app.config import get_settings
 from jo_app.db import make_engine
 from jo_app.logging_setup import configure_logging
 from jo_app.models import Ticket
-from jo_app.services import gate, signing
-from jo_app.services.ticket_tokens import ensure_payload
+from jo_app.services import events
+from jo_app.services.gate import admission as gate
+from jo_app.services.tickets import signing
+from jo_app.services.tickets.tokens import ensure_payload
+from jo_app.web import metrics
 from tests.deploy.conftest import ROOT, add_visitor, app_env, build_shop, buy
 
 EXPECTED = [
@@ -63,7 +66,7 @@ def live(pg_database, monkeypatch):
     from jo_app.api.app import api
 
     engine = make_engine(url, pool_size=2, max_overflow=0)
-    with TestClient(api) as client:
+    with TestClient(api, client=("127.0.0.1", 50000)) as client:  # no METRICS_TOKEN: loopback clients only
         yield client, engine
     engine.dispose()
     signing.clear_cache()
@@ -77,7 +80,9 @@ def live(pg_database, monkeypatch):
 
 def test_metrics_expose_every_family_and_follow_checkouts_and_scans(live):
     client, engine = live
+    wiring.wire()  # the app's reactions to domain events: the business counters
     shop = build_shop(engine, visitors=1, orders_each=1)  # one order, one duo ticket
+    assert events.wait_idle()
     before = scrape(client)
     assert set(EXPECTED) <= before[("__families__", ())], before[("__families__", ())]
     assert value(before, "jo_db_up") == 1
@@ -89,12 +94,11 @@ def test_metrics_expose_every_family_and_follow_checkouts_and_scans(live):
     assert value(before, "jo_db_orders", status="paid") == 1
     assert value(before, "jo_db_tickets", status="valid") == 1
 
-    # A checkout through the services, reported the way the states/API do it after the commit.
+    # A checkout through the services: its OrderPlaced event is counted after the commit.
     with Session(engine, expire_on_commit=False) as session:
         user_id = add_visitor(session, "metrics-")
         result = buy(session, user_id, shop.offer_id, quantity=3)
-    metrics.record_order(result.total_cents)
-    metrics.record_tickets(len(result.ticket_ids))
+    assert events.wait_idle()
     after_order = scrape(client)
     assert value(after_order, "jo_orders_total") == value(before, "jo_orders_total") + 1
     assert value(after_order, "jo_revenue_cents_total") == value(before, "jo_revenue_cents_total") + 27000
@@ -111,8 +115,7 @@ def test_metrics_expose_every_family_and_follow_checkouts_and_scans(live):
         verdicts = [gate.validate_scan(session, payload, employee_id=shop.employee_id, gate="Porte A").verdict
                     for _ in range(2)]
     assert verdicts == ["VALID", "ALREADY_USED"]
-    for verdict in verdicts:
-        metrics.record_scan(verdict)
+    assert events.wait_idle()  # each scan's TicketScanned is counted after its commit
     metrics.record_scan("<script>")  # junk never becomes a label
     after_scan = scrape(client)
     for verdict in ("VALID", "ALREADY_USED", "OTHER"):
@@ -148,9 +151,14 @@ def test_http_metrics_use_route_templates_and_count_statuses(live):
 def test_metrics_token_is_required_when_configured(live, monkeypatch):
     client, _ = live
     monkeypatch.setenv("METRICS_TOKEN", "s3cret-token")
-    assert client.get("/metrics").status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
-    assert "jo_db_up" in client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"}).text
+    get_settings.cache_clear()
+    try:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert "jo_db_up" in client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"}).text
+    finally:
+        monkeypatch.delenv("METRICS_TOKEN")
+        get_settings.cache_clear()
 
 
 def test_database_gauges_are_cached_between_scrapes(live, monkeypatch):
@@ -206,7 +214,7 @@ def test_websocket_clients_gauge_counts_open_connections():
 
 CHILD = textwrap.dedent("""
     import os, sys
-    from jo_app.api import metrics
+    from jo_app.web import metrics
     for _ in range(int(sys.argv[1])):
         metrics.record_order(1000)
     metrics.record_scan("VALID")
@@ -214,7 +222,7 @@ CHILD = textwrap.dedent("""
     print(os.getpid())
 """)
 SCRAPER = textwrap.dedent("""
-    from jo_app.api import metrics
+    from jo_app.web import metrics
     metrics.DB_COLLECTOR.engine_getter = lambda: (_ for _ in ()).throw(RuntimeError("no db"))
     print(metrics.exposition().decode())
 """)

@@ -57,6 +57,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+METRICS_TOKEN = "topology-metrics-token"  # production serves /metrics only with the token
+
+
 def http(url: str, *, method: str = "GET", data: bytes | None = None, headers: dict | None = None,
          follow: bool = True, timeout: float = 15) -> tuple[int, dict[str, str], bytes]:
     """(status, lower-cased headers, body) without raising on HTTP errors; TLS not verified (self-signed)."""
@@ -249,7 +252,7 @@ def topology(base: Path, *, workers: int = 2, extra_env: dict[str, str] | None =
             env = {
                 **os.environ,
                 "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT),
-                "JO_ENV": "prod", "SECRET_KEY": SECRET, "DATABASE_URL": db_url,
+                "JO_ENV": "prod", "SECRET_KEY": SECRET, "DATABASE_URL": db_url, "METRICS_TOKEN": METRICS_TOKEN,
                 "REDIS_URL": topo.redis_url, "REFLEX_REDIS_URL": topo.redis_url,
                 "APP_URL": topo.url, "APP_PORT": str(port), "GRANIAN_WORKERS": str(workers),
                 "REFLEX_FRONTEND_PORT": "0", "REFLEX_TRUSTED_PROXY_HOPS": "1",
@@ -259,7 +262,7 @@ def topology(base: Path, *, workers: int = 2, extra_env: dict[str, str] | None =
                 "REFLEX_STATES_WORKDIR": str(base / f"states{index}"),
                 "LOG_FORMAT": "json", "BCRYPT_ROUNDS": "4", "LOCKOUT_THRESHOLD": "1000",
                 "RATE_LIMITS_ENABLED": "false", "OUTBOX_DIR": str(base / "outbox"), "CACHE_DIR": str(base / "cache"),
-                "SMTP_HOST": "", "MIGRATE_ON_START": "1", "REFLEX_LOGLEVEL": "info",
+                "SMTP_HOST": "", "JOBS_IN_APP": "1", "MIGRATE_ON_START": "1", "REFLEX_LOGLEVEL": "info",
                 **(extra_env or {}),
             }
             topo.apps.append(AppProcess(f"app{index}", port, env, base / f"app{index}.log"))

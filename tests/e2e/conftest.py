@@ -142,12 +142,22 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         "APP_URL": f"http://127.0.0.1:{port}",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp.port),
+        "JOBS_IN_APP": "1",  # the app sends its queued mails itself, as with `make run`
         "OUTBOX_DIR": str(base / "outbox"),
         "CACHE_DIR": str(base / "cache"),
         # Every e2e login comes from 127.0.0.1: keep the per-address lockout out of the way of unrelated tests.
         "LOCKOUT_THRESHOLD": "50",
         "RATE_LIMIT_LOGIN": "1000/minute",
         "RATE_LIMIT_REGISTER": "1000/minute",
+        # Tests write events straight into the database (not through the app, which would clear its public cache):
+        # no cached catalogue, so a page opened right after sees them.
+        "PUBLIC_CACHE_SECONDS": "0",
+        # The app's periodic hold sweep (every 60 s by default) would release, at a moment depending on when the
+        # shared app started, an expired hold that test_holds watches stay counted until someone needs its seats.
+        # The sweep itself is tested in tests/state/orders/test_hold_sweep.py.
+        "HOLD_SWEEP_SECONDS": "86400",
+        "RATE_LIMIT_CODE_REQUEST": "1000/minute",
+        "RATE_LIMIT_CODE_GUESS": "1000/minute",
         "REFLEX_USE_SYSTEM_BUN": "1",
         "PATH": f"{ROOT / 'tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
@@ -234,13 +244,13 @@ def make_visitor(live_app: LiveApp) -> Callable[..., tuple[str, str, int]]:
     from sqlmodel import Session
 
     from jo_app.models import Role
-    from jo_app.services import accounts
+    from jo_app.services.accounts import users
 
     def factory(role: Role = Role.VISITOR, password: str = "Sprint!Paris2024") -> tuple[str, str, int]:
         address = f"e2e-{uuid.uuid4().hex[:10]}@example.org"
         with Session(live_app.engine) as session:
-            user = accounts.create_user(session, email=address, password=password, first_name="Camille",
-                                        last_name="Durand", role=role, verified=True)
+            user = users.create_user(session, email=address, password=password, first_name="Camille",
+                                     last_name="Durand", role=role, verified=True)
             session.commit()
             return address, password, int(user.id)
 

@@ -19,8 +19,10 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from jo_app.models import AuditLog, Event, LoginAttempt, Offer, Order, Role, Ticket, User, UserSession
-from jo_app.services import admin_exports, admin_reports, cart, checkout, sessions, stats
+from jo_app.services import admin_exports, admin_reports, stats
+from jo_app.services.accounts import sessions
 from jo_app.services.mail import format_price
+from jo_app.services.orders import cart, checkout
 from jo_app.services.payment import PaymentCard
 from jo_app.timeutil import utcnow
 
@@ -37,13 +39,13 @@ def _admin(new_context, make_visitor, login):
 
 def _event(engine, title: str, *, capacity: int = 100, hours: int = 3) -> tuple[int, dict[str, int]]:
     """A published event starting soon with solo, duo and family offers; returns (event id, offer ids)."""
-    from jo_app.services import catalog
+    from jo_app.services.catalog import admin as catalog_admin
 
     with Session(engine) as session:
-        event_id = catalog.create_event(session, None, catalog.EventInput(
+        event_id = catalog_admin.create_event(session, None, catalog_admin.EventInput(
             title=title, sport="Escrime", venue="Grand Palais", starts_at=utcnow() + timedelta(hours=hours),
             capacity=capacity))
-        offers = {kind: catalog.create_offer(session, None, catalog.OfferInput(
+        offers = {kind: catalog_admin.create_offer(session, None, catalog_admin.OfferInput(
             event_id=event_id, title=f"Pack {kind}", offer_type=kind, price_cents=price))
             for kind, price in (("solo", 4000), ("duo", 7500), ("family", 14000))}
     return event_id, offers
@@ -202,9 +204,10 @@ def test_dashboard_charts_match_the_database_and_update_live(new_context, make_v
         admissions = _expected_admissions(session)
     page.wait_for_function("t => document.querySelector('#kpi-revenue').textContent === t",
                            arg=format_price(kpis["revenue_cents"], "fr"))
-    assert page.inner_text("#kpi-tickets-sold") == str(kpis["tickets_sold"])
-    assert page.inner_text("#kpi-seats-left") == str(kpis["seats_left"])
-    assert page.inner_text("#kpi-admissions") == str(kpis["persons_admitted"])
+    # French thousands separator (narrow no-break space): "19 211".
+    assert page.inner_text("#kpi-tickets-sold") == f"{kpis['tickets_sold']:,}".replace(",", "\u202f")
+    assert page.inner_text("#kpi-seats-left") == f"{kpis['seats_left']:,}".replace(",", "\u202f")
+    assert page.inner_text("#kpi-admissions") == f"{kpis['persons_admitted']:,}".replace(",", "\u202f")
 
     # Sales by offer type: one bar per type sold, labelled with its packs, on the Solo / Duo / Famille axis.
     page.locator("#chart-by-type .recharts-bar-rectangle path").first.wait_for()
@@ -281,13 +284,15 @@ def test_csv_exports_match_the_database(new_context, make_visitor, login, live_a
     with page.expect_download() as info:
         page.click("#export-admissions")
     admissions = Path(info.value.path()).read_text(encoding="utf-8")
+    # The French dashboard downloads the French spreadsheet layout (BOM, `;`, decimal comma, Paris times).
     with Session(live_app.engine) as session:
-        assert sales == admin_exports.sales_csv(session)
-        assert admissions == admin_exports.admissions_csv(session)
-    rows = [r for r in csv.DictReader(io.StringIO(sales)) if r["order_reference"] == reference]
+        assert sales == admin_exports.sales_csv(session, layout=admin_exports.SPREADSHEET_FR)
+        assert admissions == admin_exports.admissions_csv(session, layout=admin_exports.SPREADSHEET_FR)
+    rows = [r for r in csv.DictReader(io.StringIO(sales.lstrip("\ufeff")), delimiter=";")
+            if r["order_reference"] == reference]
     assert [(r["offer_type"], r["quantity"], r["persons"], r["amount_eur"]) for r in rows] == [
-        ("duo", "2", "4", "150.00")]
-    used = list(csv.DictReader(io.StringIO(admissions)))
+        ("duo", "2", "4", "150,00")]
+    used = list(csv.DictReader(io.StringIO(admissions.lstrip("\ufeff")), delimiter=";"))
     assert any(r["gate"] == "Porte Nord" and r["persons"] == "2" for r in used)
 
 
@@ -301,6 +306,7 @@ def test_users_role_lock_and_force_logout(new_context, make_visitor, login, live
     page.click("#users-search")
     page.locator(f"#user-row-{target_id}").wait_for()
     page.select_option(f"#user-role-{target_id}", "employee")
+    page.click("#role-confirm")  # the role menu asks first (issue 13 item 9)
     page.locator("#admin-message").filter(has_text="Rôle modifié").wait_for()
     with Session(live_app.engine) as session:
         assert session.get(User, target_id).role == "employee"
@@ -373,20 +379,20 @@ def test_admin_pages_deny_visitors_and_anonymous(who, new_context, make_visitor,
 
 # The names of every admin event handler, with arguments that would do harm if the role check were missing.
 def _attack_events(victim_id: int, admin_id: int, event_id: int, offer_id: int, reference: str) -> list[dict]:
+    from jo_app.state.accounts.admin import AdminUsersState
     from jo_app.state.admin_audit import AdminAuditState
-    from jo_app.state.admin_catalog import AdminCatalogState
     from jo_app.state.admin_common import AdminState
     from jo_app.state.admin_dashboard import AdminDashboardState
     from jo_app.state.admin_live import AdminLiveState
-    from jo_app.state.admin_orders import AdminOrdersState
-    from jo_app.state.admin_users import AdminUsersState
+    from jo_app.state.catalog.admin import AdminCatalogState
+    from jo_app.state.orders.admin import AdminOrdersState
 
     form = {"title": "Pwned", "sport": "X", "venue": "Y", "city": "Z", "starts_at": "2027-01-01T10:00",
             "capacity": "1", "is_published": "on", "offer_type": "solo", "price": "0", "q": "", "role": "",
             "reason": "attack", "actor": "", "action": ""}
     args = {"user_id": victim_id, "role": "admin", "locked": True, "event_id": event_id, "published": False,
             "offer_id": offer_id, "reference": reference, "form": form, "what": f"event:{event_id}",
-            "kind": "sales", "page": 1, "which": "event", "files": []}
+            "kind": "sales", "lang": "fr", "page": 1, "which": "event", "files": []}
     calls = [(AdminUsersState, "set_locked", {"user_id": admin_id, "locked": True})]
     for cls in (AdminState, AdminDashboardState, AdminCatalogState, AdminOrdersState, AdminUsersState,
                 AdminAuditState, AdminLiveState):
@@ -460,7 +466,7 @@ def test_admin_handlers_called_by_name_change_nothing_and_leak_nothing(who, make
     assert not leaks
     assert '"granted"' not in blob and "base64" not in blob and "_download" not in blob
     # Control: the same kind of message from an administrator's session does act (the events are well formed).
-    from jo_app.state.admin_users import AdminUsersState
+    from jo_app.state.accounts.admin import AdminUsersState
 
     with Session(live_app.engine) as session:
         admin_cookie = "jo_session=" + sessions.create_session(session, admin_id)

@@ -1,28 +1,29 @@
 """Shop end to end on the real app: catalogue filters, cart, declined then accepted payment, tickets and their files,
 live seats on other open pages, one order per attempt, ownership of orders and ticket files, screenshots.
 
-Visitors are signed in with a real server-side session (`services.sessions.create_session`) whose token is put in
-the HttpOnly `jo_session` cookie, exactly what the login hand-off route does: the login page has its own tests.
+Visitors are signed in with a real server-side session (`services.accounts.sessions.create_session`) whose token is put
+in the HttpOnly `jo_session` cookie, exactly what the login hand-off route does: the login page has its own tests.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import zxingcpp
 from PIL import Image
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from jo_app.models import CartItem, Event, Order, Ticket
-from jo_app.services import catalog, sessions, ticket_tokens
-from jo_app.services.catalog import EventInput, OfferInput
+from jo_app.services.accounts import sessions
+from jo_app.services.catalog import admin as catalog_admin
+from jo_app.services.catalog.admin import EventInput, OfferInput
+from jo_app.services.tickets import tokens as ticket_tokens
 from jo_app.timeutil import utcnow
+from tests.qr_codes import pdf_page_qr_texts, qr_texts
 
 GOOD_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
@@ -41,11 +42,11 @@ def sign_in(context, live_app, user_id: int) -> None:
 def make_event(live_app, *, capacity: int, title: str) -> tuple[int, dict[str, int]]:
     """A fresh published event (so tests do not share seats) with its three packs: (event id, type -> offer id)."""
     with Session(live_app.engine) as db:
-        event_id = catalog.create_event(db, None, EventInput(
+        event_id = catalog_admin.create_event(db, None, EventInput(
             title=title, sport="Athlétisme", venue="Stade de France", city="Saint-Denis",
             starts_at=(utcnow() + timedelta(days=30)).replace(microsecond=0), capacity=capacity,
             description="Session de test.", image="/sports/athletisme.svg"))
-        offers = {kind: catalog.create_offer(db, None, OfferInput(
+        offers = {kind: catalog_admin.create_offer(db, None, OfferInput(
             event_id=event_id, title=kind.capitalize(), offer_type=kind, price_cents=price))
             for kind, price in (("solo", 5000), ("duo", 9500), ("family", 18000))}
     return event_id, offers
@@ -100,9 +101,10 @@ def assert_fits(page, width: int, path: str) -> None:
 
 
 def decode_qr(png: Path) -> str:
-    results = zxingcpp.read_barcodes(Image.open(png))
-    assert results, f"no QR code found in {png}"
-    return results[0].text
+    with Image.open(png) as image:
+        texts = qr_texts(image)
+    assert texts, f"no QR code found in {png}"
+    return texts[0]
 
 
 # ------------------------------------------------------------------ tests
@@ -189,8 +191,9 @@ def test_catalogue_cart_declined_then_paid_tickets_and_files(new_context, live_a
     assert "no-store" in response.headers["cache-control"]
     pdf = tmp_path / "ticket.pdf"
     pdf.write_bytes(response.body())
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
-    payload = decode_qr(tmp_path / "page.png")
+    printed = pdf_page_qr_texts(pdf)
+    assert printed, "no QR code on the PDF"
+    payload = printed[0]
     qr = context.request.get(f"/billets/{ticket_id}/qr.png")
     assert qr.status == 200 and qr.headers["content-type"] == "image/png"
     (tmp_path / "qr.png").write_bytes(qr.body())

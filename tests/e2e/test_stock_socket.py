@@ -19,12 +19,13 @@ import socketio
 from sqlmodel import Session, select
 
 from jo_app.models import Event, Order
-from jo_app.services import cart as cart_service
-from jo_app.services import catalog, sessions
-from jo_app.services.catalog import EventInput, OfferInput
-from jo_app.state.checkout import CheckoutState
-from jo_app.state.orders import OrdersState
-from jo_app.state.stock import StockState
+from jo_app.services.accounts import sessions
+from jo_app.services.catalog import admin as catalog_admin
+from jo_app.services.catalog.admin import EventInput, OfferInput
+from jo_app.services.orders import cart as cart_service
+from jo_app.state.catalog.stock import StockState
+from jo_app.state.orders.checkout import CheckoutState
+from jo_app.state.orders.history import OrdersState
 from jo_app.timeutil import utcnow
 
 NAMESPACE = "/_event"
@@ -73,11 +74,11 @@ class RawClient:
 
 def _event_with_offer(live_app, capacity: int) -> tuple[int, int]:
     with Session(live_app.engine) as db:
-        event_id = catalog.create_event(db, None, EventInput(
+        event_id = catalog_admin.create_event(db, None, EventInput(
             title="Session test socket", sport="Judo", venue="Arena Champ-de-Mars",
             starts_at=(utcnow() + timedelta(days=20)).replace(microsecond=0), capacity=capacity))
-        offer_id = catalog.create_offer(db, None, OfferInput(event_id=event_id, title="Duo", offer_type="duo",
-                                                             price_cents=8000))
+        offer_id = catalog_admin.create_offer(db, None, OfferInput(event_id=event_id, title="Duo", offer_type="duo",
+                                                                   price_cents=8000))
     return event_id, offer_id
 
 

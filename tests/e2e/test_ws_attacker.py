@@ -27,8 +27,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from jo_app.models import Event, LoginAttempt, Offer, Order, Role, SigningKey, Ticket, User, UserSession
-from jo_app.services import cart, catalog, checkout, sessions
-from jo_app.services.catalog import EventInput, OfferInput
+from jo_app.services.accounts import sessions
+from jo_app.services.catalog import admin as catalog_admin
+from jo_app.services.catalog.admin import EventInput, OfferInput
+from jo_app.services.orders import cart, checkout
 from jo_app.services.payment import PaymentCard
 from jo_app.timeutil import utcnow
 
@@ -133,22 +135,23 @@ def _world(live_app) -> dict[str, Any]:
     The QR payloads are made by the app itself (through the API): the signing keys are encrypted under the app's
     SECRET_KEY, which is not this test process's."""
     engine = live_app.engine
-    from jo_app.services import accounts
+    from jo_app.services.accounts import users
 
     with Session(engine, expire_on_commit=False) as session:
         def account(role: Role) -> User:
-            user = accounts.create_user(session, email=f"ws-{role}-{uuid.uuid4().hex[:8]}@example.org",
-                                        password="Sprint!Paris2024", first_name="Victime", last_name="Secrète",
-                                        role=role, verified=True)
+            user = users.create_user(session, email=f"ws-{role}-{uuid.uuid4().hex[:8]}@example.org",
+                                     password="Sprint!Paris2024", first_name="Victime", last_name="Secrète",
+                                     role=role, verified=True)
             session.commit()
             return user
 
         victim, admin = account(Role.VISITOR), account(Role.ADMIN)
-        event_id = catalog.create_event(session, None, EventInput(
+        event_id = catalog_admin.create_event(session, None, EventInput(
             title="Cible websocket", sport="Escrime", venue="Grand Palais",
             starts_at=utcnow().replace(microsecond=0) + timedelta(days=9), capacity=40))
-        offer_id = catalog.create_offer(session, None, OfferInput(event_id=event_id, title="Duo", offer_type="duo",
-                                                                   price_cents=9000))
+        offer_id = catalog_admin.create_offer(
+            session, None, OfferInput(event_id=event_id, title="Duo", offer_type="duo", price_cents=9000)
+        )
         cart.add_item(session, victim.id, offer_id, 2)
         result = checkout.checkout(session, victim.id, PaymentCard("4242424242424242", 12, utcnow().year + 2, "123"),
                                    idempotency_key=uuid.uuid4().hex)
@@ -281,7 +284,7 @@ def test_live_app_headers_cors_and_api_docs(live_app) -> None:
         assert status == 200, path
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
         assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
-        assert headers["Permissions-Policy"].startswith("camera=(self)" if path == "/controle" else "camera=()")
+        assert headers["Permissions-Policy"].startswith("camera=(self), microphone=()")
     _status, headers, _body = get("/api/v1/events", origin="https://evil.example")
     assert headers.get("Access-Control-Allow-Origin") is None
     _status, headers, _body = get("/api/v1/events", origin=live_app.url)

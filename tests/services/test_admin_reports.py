@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from benchmarks.common import make_event, make_offer, make_order, make_ticket, make_user
 from jo_app.models import AuditLog, LoginAttempt, OrderItem, Role, ScanAttempt, TicketStatus, UserSession
 from jo_app.services import admin_exports, admin_reports, audit
 from jo_app.timeutil import utcnow
+from tests.factories import make_event, make_offer, make_order, make_ticket, make_user
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -190,6 +191,18 @@ def test_sales_csv(session: Session) -> None:
     assert rows[0]["event"] == "'=HYPERLINK(\"http://evil\")"  # neutralised formula
     assert rows[1]["event"] == "Rowing, final"  # quoted by the csv module, read back intact
     assert rows[0]["paid_at"] == first.paid_at.strftime("%Y-%m-%d %H:%M:%S")
+    # The French spreadsheet layout (dashboard download): BOM, `;`, decimal comma, Paris times labelled.
+    french = admin_exports.sales_csv(session, layout=admin_exports.SPREADSHEET_FR)
+    assert french.startswith("\ufeff") and french.encode("utf-8").startswith(b"\xef\xbb\xbf")
+    header, first_line = french[1:].splitlines()[:2]
+    assert header.split(";")[:2] == ["order_reference", "paid_at_paris"]
+    fr_rows = list(csv.DictReader(io.StringIO(french[1:]), delimiter=";"))
+    assert [r["amount_eur"] for r in fr_rows] == ["51,00", "120,00", "25,50"]
+    paris = first.paid_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Europe/Paris"))
+    assert fr_rows[0]["paid_at_paris"] == paris.strftime("%Y-%m-%d %H:%M:%S") != rows[0]["paid_at"]
+    assert fr_rows[1]["event"] == "Rowing, final" and first_line.count(";") == len(admin_exports.SALES_HEADER) - 1
+    english = admin_exports.sales_csv(session, layout=admin_exports.SPREADSHEET_EN)
+    assert english.startswith("\ufeff") and english[1:].splitlines()[0].split(",")[1] == "paid_at_paris"
     only_paid = _rows(admin_exports.sales_csv(session, include_cancelled=False))
     assert {r["status"] for r in only_paid} == {"paid"}
     assert [r["offer_type"] for r in _rows(admin_exports.sales_csv(session, event_id=other.id))] == ["family"]

@@ -190,7 +190,7 @@ def test_order_confirmation_lists_lines_and_attaches_pdfs(settings_env: pytest.M
     (message,) = mail.read_outbox()
     assert message["Subject"] == "JO E-Tickets — Commande JO-7K2M9Q confirmée"
     text = message.get_body(("plain",)).get_content()
-    assert "Athlétisme — Finale 100 m hommes — Duo — 04/08/2030 21:50 — Stade de France" in text  # Paris time
+    assert "Athlétisme — Finale 100 m hommes — Duo — dim. 4 août 2030 · 21:50 — Stade de France" in text  # Paris
     assert "912,00\u00a0€" in text and "Total : 962,00\u00a0€" in text
     body = message.get_body(("html",)).get_content()
     assert "<script>" not in body and "&lt;script&gt;" in body and "Léa &lt;b&gt;" in body

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from benchmarks.common import make_event, make_offer, make_user
 from jo_app.models import Order, Ticket
-from jo_app.services import cart, checkout, orders, stats
+from jo_app.services import stats
+from jo_app.services.orders import cart, checkout
+from jo_app.services.orders import history as orders
 from jo_app.services.payment import PaymentCard
 from jo_app.timeutil import utcnow
+from tests.factories import make_event, make_offer, make_user
 
 GOOD = PaymentCard("4242424242424242", 12, utcnow().year + 2, "123", "Ada")
 
@@ -90,3 +92,51 @@ def test_seats_admissions_and_kpis(session: Session, sales: dict) -> None:
     orders.cancel_order(session, None, sales["orders"][0].reference)
     k = stats.kpis(session)
     assert (k["revenue_cents"], k["orders"], k["tickets_sold"], k["seats_left"]) == (21000, 2, 2, 115)
+
+
+def test_forced_erasure_keeps_paid_orders_and_tickets_sold_consistent(session: Session) -> None:
+    """Issue 13 item 9: the dashboard showed 10 paid orders next to 4 tickets sold after an account deletion (the
+    erasure cancelled the tickets and left their orders paid). Now every paid order holds a sold ticket."""
+    from sqlmodel import select
+
+    from jo_app.models import AuditLog, OrderStatus
+    from jo_app.services.accounts import privacy
+    from jo_app.services.accounts import users as accounts
+
+    event = make_event(session, title="Judo", starts_at=utcnow() + timedelta(days=3), capacity=50)
+    solo = make_offer(session, event, offer_type="solo", price_cents=5000)
+    duo = make_offer(session, event, offer_type="duo", price_cents=9000)
+    leaving = accounts.create_user(session, email="leaving@example.org", password="Tatami!Bleu2024",
+                                   first_name="Léo", last_name="Martin", verified=True)
+    staying = make_user(session)
+    session.commit()
+    cart.add_item(session, leaving.id, solo.id, 1)
+    only_future = checkout.checkout(session, leaving.id, GOOD, idempotency_key="a")
+    cart.add_item(session, leaving.id, duo.id, 2)
+    half_used = checkout.checkout(session, leaving.id, GOOD, idempotency_key="b")
+    cart.add_item(session, staying.id, solo.id, 3)
+    checkout.checkout(session, staying.id, GOOD, idempotency_key="c")
+    scanned = session.get(Ticket, half_used.ticket_ids[0])
+    scanned.status, scanned.used_at = "used", utcnow()
+    session.commit()
+    before = stats.kpis(session)
+    assert (before["orders"], before["tickets_sold"], before["revenue_cents"]) == (3, 6, 5000 + 18000 + 15000)
+
+    privacy.delete_account(session, leaving.id, "Tatami!Bleu2024", force=True)
+
+    after = stats.kpis(session)
+    # The order whose only ticket was cancelled is cancelled and refunded; the half-used one stays paid.
+    assert session.get(Order, only_future.order_id).status == OrderStatus.CANCELLED.value
+    assert session.get(Order, half_used.order_id).status == OrderStatus.PAID.value
+    assert (after["orders"], after["tickets_sold"], after["tickets_used"]) == (2, 4, 1)
+    assert after["revenue_cents"] == 18000 + 15000
+    assert after["revenue_cents"] == sum(day["revenue_cents"] for day in stats.sales_per_day(session))
+    paid = session.exec(select(Order.id).where(Order.status == OrderStatus.PAID.value)).all()
+    sold_by_order = {order_id: 0 for order_id in paid}
+    for ticket in session.exec(select(Ticket).where(Ticket.status.in_(["valid", "used"]))).all():
+        if ticket.order_id in sold_by_order:
+            sold_by_order[ticket.order_id] += 1
+    assert all(count > 0 for count in sold_by_order.values())
+    assert sum(sold_by_order.values()) == after["tickets_sold"]
+    refunds = session.exec(select(AuditLog).where(AuditLog.action == "order.cancelled")).all()
+    assert len(refunds) == 1 and refunds[0].target_id == str(only_future.order_id)

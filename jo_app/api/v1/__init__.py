@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from jo_app.api.v1 import admin, auth, cart, catalog, gate, orders, tickets
+from jo_app.api.v1 import (
+    admin,
+    admin_onsales,
+    auth,
+    auth_codes,
+    cart,
+    catalog,
+    gate,
+    orders,
+    ownership,
+    queues,
+    resale,
+    tickets,
+)
 
 PREFIX = "/api/v1"
 # FastAPI tries the routes in order (and again at each level of included routers) until one matches: the
 # modules are included straight into the app, busiest endpoints (POST /orders, POST /scans) first. The
 # documented order of the sections is `TAGS`.
-MODULES = (orders, gate, auth, catalog, cart, tickets, admin)
-TAGS = ["auth", "catalogue", "cart", "orders", "tickets", "gate", "admin"]
+MODULES = (orders, gate, auth, auth_codes, catalog, cart, tickets, ownership, resale, admin, admin_onsales, queues)
+TAGS = ["auth", "catalogue", "waiting room", "cart", "orders", "tickets", "ownership", "resale", "gate", "admin"]
 
 
 def include(app: FastAPI) -> None:

@@ -3,21 +3,37 @@ offers CRUD, order search and cancellation."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from jo_app.api import live
 from jo_app.api.deps import Principal, client_ip, get_db, require_admin
 from jo_app.api.errors import ApiError, responses
 from jo_app.api.v1 import convert
-from jo_app.api.v1.schemas import EventOut, Input, Message, OrderDetailOut, OrderSummaryOut, SafeStr, UtcDatetime
-from jo_app.services import admin_exports, catalog, orders, stats
-from jo_app.services.catalog_admin import EventInput, OfferInput
+from jo_app.api.v1.schemas import (
+    NAME_PATTERN as NOT_BLANK,
+)
+from jo_app.api.v1.schemas import (
+    EventOut,
+    Id,
+    Input,
+    Int,
+    IsoDatetime,
+    Message,
+    OrderDetailOut,
+    OrderSummaryOut,
+    SafeStr,
+    UtcDatetime,
+)
+from jo_app.services import admin_exports, stats
+from jo_app.services.catalog import admin as catalog_admin
+from jo_app.services.catalog import listing as catalog
+from jo_app.services.catalog.admin import EventInput, OfferInput
+from jo_app.services.orders import history as orders
 
 Reference = Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$", description="e.g. JO24-7K3M-Q9XD")
 router = APIRouter(prefix="/admin", tags=["admin"], responses=responses(401, 403, 422))
@@ -68,22 +84,22 @@ class StatsOut(BaseModel):
 
 
 class EventIn(Input):
-    title: str = Field(max_length=150)
-    sport: str = Field(max_length=60)
-    venue: str = Field(max_length=120)
-    starts_at: datetime = Field(description="UTC when no offset is given.")
-    capacity: int = Field(ge=0, le=200_000)
+    title: str = Field(min_length=1, max_length=150, pattern=NOT_BLANK)
+    sport: str = Field(min_length=1, max_length=60, pattern=NOT_BLANK)
+    venue: str = Field(min_length=1, max_length=120, pattern=NOT_BLANK)
+    starts_at: IsoDatetime = Field(description="ISO 8601; UTC when no offset is given.")
+    capacity: Int = Field(ge=0, le=200_000)
     description: str = Field(default="", max_length=5000)
-    city: str = Field(default="Paris", max_length=60)
+    city: str = Field(default="Paris", min_length=1, max_length=60, pattern=NOT_BLANK)
     image: str | None = Field(default=None, max_length=255)
     is_published: bool = True
 
 
 class OfferIn(Input):
-    event_id: int = Field(ge=1, le=2**31 - 1)
-    title: str = Field(max_length=100)
+    event_id: Id
+    title: str = Field(min_length=1, max_length=100, pattern=NOT_BLANK)
     offer_type: Literal["solo", "duo", "family"]
-    price_cents: int = Field(ge=0, le=10_000_00)
+    price_cents: Int = Field(ge=0, le=10_000_00)
     description: str = Field(default="", max_length=5000)
     image: str | None = Field(default=None, max_length=255)
     is_published: bool = True
@@ -99,6 +115,8 @@ class PublishIn(Input):
 
 class CancelIn(Input):
     reason: str = Field(default="", max_length=500)
+    override_used: bool = Field(default=False, description="Cancel and refund even if tickets were already used at "
+                                "the gate (otherwise 409 `order_has_used_tickets`); needs a reason of 5+ characters.")
 
 
 @router.get("/stats", response_model=StatsOut)
@@ -150,20 +168,20 @@ def _event_input(body: EventIn) -> EventInput:
 
 @router.post("/events", response_model=Created, status_code=201, responses=responses(409, 422))
 def create_event(body: EventIn, admin: Principal = Depends(require_admin), db: Session = Depends(get_db)) -> Created:
-    return Created(id=catalog.create_event(db, admin.user_id, _event_input(body)))
+    return Created(id=catalog_admin.create_event(db, admin.user_id, _event_input(body)))
 
 
 @router.put("/events/{event_id}", response_model=Message, responses=responses(404, 409, 422))
 def update_event(body: EventIn, event_id: int = EventId, admin: Principal = Depends(require_admin),
                  db: Session = Depends(get_db)) -> Message:
-    catalog.update_event(db, admin.user_id, event_id, _event_input(body))
+    catalog_admin.update_event(db, admin.user_id, event_id, _event_input(body))
     return Message(status="updated")
 
 
 @router.post("/events/{event_id}/publish", response_model=Message, responses=responses(404, 422))
 def publish_event(body: PublishIn, event_id: int = EventId, admin: Principal = Depends(require_admin),
                   db: Session = Depends(get_db)) -> Message:
-    catalog.set_event_published(db, admin.user_id, event_id, body.published)
+    catalog_admin.set_event_published(db, admin.user_id, event_id, body.published)
     return Message(status="published" if body.published else "unpublished")
 
 
@@ -171,33 +189,33 @@ def publish_event(body: PublishIn, event_id: int = EventId, admin: Principal = D
 def delete_event(event_id: int = EventId, admin: Principal = Depends(require_admin),
                  db: Session = Depends(get_db)) -> Message:
     """Delete an event that has no orders (otherwise unpublish it)."""
-    catalog.delete_event(db, admin.user_id, event_id)
+    catalog_admin.delete_event(db, admin.user_id, event_id)
     return Message(status="deleted")
 
 
 @router.post("/offers", response_model=Created, status_code=201, responses=responses(404, 409, 422))
 def create_offer(body: OfferIn, admin: Principal = Depends(require_admin), db: Session = Depends(get_db)) -> Created:
-    return Created(id=catalog.create_offer(db, admin.user_id, OfferInput(**body.model_dump())))
+    return Created(id=catalog_admin.create_offer(db, admin.user_id, OfferInput(**body.model_dump())))
 
 
 @router.put("/offers/{offer_id}", response_model=Message, responses=responses(404, 409, 422))
 def update_offer(body: OfferIn, offer_id: int = OfferId, admin: Principal = Depends(require_admin),
                  db: Session = Depends(get_db)) -> Message:
-    catalog.update_offer(db, admin.user_id, offer_id, OfferInput(**body.model_dump()))
+    catalog_admin.update_offer(db, admin.user_id, offer_id, OfferInput(**body.model_dump()))
     return Message(status="updated")
 
 
 @router.post("/offers/{offer_id}/publish", response_model=Message, responses=responses(404, 422))
 def publish_offer(body: PublishIn, offer_id: int = OfferId, admin: Principal = Depends(require_admin),
                   db: Session = Depends(get_db)) -> Message:
-    catalog.set_offer_published(db, admin.user_id, offer_id, body.published)
+    catalog_admin.set_offer_published(db, admin.user_id, offer_id, body.published)
     return Message(status="published" if body.published else "unpublished")
 
 
 @router.delete("/offers/{offer_id}", response_model=Message, responses=responses(404, 409, 422))
 def delete_offer(offer_id: int = OfferId, admin: Principal = Depends(require_admin),
                  db: Session = Depends(get_db)) -> Message:
-    catalog.delete_offer(db, admin.user_id, offer_id)
+    catalog_admin.delete_offer(db, admin.user_id, offer_id)
     return Message(status="deleted")
 
 
@@ -216,11 +234,12 @@ def get_order(reference: str = Reference, _admin: Principal = Depends(require_ad
     return convert.order_detail(orders.get_order_admin(db, reference))
 
 
-@router.post("/orders/{reference}/cancel", response_model=Message, responses=responses(404, 422))
-def cancel_order(body: CancelIn, background: BackgroundTasks, reference: str = Reference,
+@router.post("/orders/{reference}/cancel", response_model=Message, responses=responses(404, 409, 422))
+def cancel_order(body: CancelIn, reference: str = Reference,
                  admin: Principal = Depends(require_admin), db: Session = Depends(get_db),
                  ip: str | None = Depends(client_ip)) -> Message:
-    """Cancel an order: valid tickets are cancelled (seats released, refunded); used ones stay used."""
-    orders.cancel_order(db, admin.user_id, reference, reason=body.reason, client_ip=ip)
-    background.add_task(live.order_cancelled)
+    """Cancel an order: valid tickets are cancelled (seats released, refunded). An order with used tickets is
+    refused (409) unless `override_used` with a reason: then the used tickets are refunded too (audited)."""
+    orders.cancel_order(db, admin.user_id, reference, reason=body.reason, client_ip=ip,
+                        override_used=body.override_used)
     return Message(status="cancelled")

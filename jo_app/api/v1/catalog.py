@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -11,9 +10,10 @@ from sqlmodel import Session, select
 from jo_app.api.deps import get_db
 from jo_app.api.errors import ApiError, responses
 from jo_app.api.v1 import convert
-from jo_app.api.v1.schemas import EventOut, OfferOut, SafeStr
+from jo_app.api.v1.schemas import EventOut, IsoDate, OfferOut, SafeStr
 from jo_app.models import Offer
-from jo_app.services import catalog
+from jo_app.services.catalog import admin as catalog_admin
+from jo_app.services.catalog import listing as catalog
 from jo_app.services.errors import NotFoundError
 
 router = APIRouter(tags=["catalogue"])
@@ -26,8 +26,8 @@ def list_events(
     type: OfferTypeQuery | None = Query(default=None, description="Only events selling this pack type."),
     sport: SafeStr | None = Query(default=None, max_length=60),
     venue: SafeStr | None = Query(default=None, max_length=120),
-    date_from: date | None = Query(default=None, description="First day (inclusive)."),
-    date_to: date | None = Query(default=None, description="Last day (inclusive)."),
+    date_from: IsoDate | None = Query(default=None, description="First day (inclusive), YYYY-MM-DD."),
+    date_to: IsoDate | None = Query(default=None, description="Last day (inclusive), YYYY-MM-DD."),
     q: SafeStr | None = Query(default=None, max_length=100, description="Text in title, sport, venue, description."),
 ) -> list[EventOut]:
     """Published future events with their published offers, soonest first."""
@@ -52,7 +52,7 @@ def list_offers(
 ) -> list[OfferOut]:
     """Published offers of published future events (optionally of one event and/or one pack type)."""
     if event_id is not None:
-        kind = catalog.parse_offer_type(type).value if type else None
+        kind = catalog_admin.parse_offer_type(type).value if type else None
         return [convert.offer(o) for o in catalog.get_event(db, event_id).offers
                 if kind is None or o.offer_type == kind]
     return [convert.offer(o) for o in catalog.list_offers(db, type)]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from jo_app.api.v1 import schemas as s
-from jo_app.services.cart import CartView
-from jo_app.services.catalog import EventCard, OfferCard
-from jo_app.services.gate import ScanResult
-from jo_app.services.orders import OrderDetail, OrderSummary, TicketView
+from jo_app.services.catalog.listing import EventCard, OfferCard
+from jo_app.services.gate.admission import ScanResult
+from jo_app.services.orders.cart_view import CartView
+from jo_app.services.orders.history import OrderDetail, OrderSummary, TicketView
+from jo_app.timeutil import utcnow
 
 API_PREFIX = "/api/v1"
 
@@ -36,8 +37,10 @@ def cart(view: CartView) -> s.CartOut:
             venue=line.venue, starts_at=line.starts_at, offer_title=line.offer_title, offer_type=line.offer_type,
             persons=line.persons, quantity=line.quantity, unit_price_cents=line.unit_price_cents,
             line_total_cents=line.line_total_cents, seats_left=max(0, line.seats_left), problem=line.problem,
+            hold_expires_at=line.hold_expires_at, hold_expired=line.hold_expired,
         ) for line in view.lines],
         total_cents=view.total_cents, count=view.count, persons=view.persons, can_checkout=view.can_checkout,
+        hold_expires_at=view.hold_expires_at, server_time=utcnow(),
     )
 
 

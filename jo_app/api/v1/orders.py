@@ -7,9 +7,8 @@ import logging
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from starlette.background import BackgroundTask
 
-from jo_app.api import live, ratelimit
+from jo_app.api import ratelimit
 from jo_app.api.deps import (
     CALLER_SECURITY,
     Caller,
@@ -24,32 +23,20 @@ from jo_app.api.deps import (
 from jo_app.api.errors import responses
 from jo_app.api.offload import json_response, run_blocking
 from jo_app.api.v1 import convert
-from jo_app.api.v1.schemas import OrderCreate, OrderCreated, OrderDetailOut, OrderSummaryOut
-from jo_app.services import checkout, direct_order, mail, orders, payment, ticket_render
+from jo_app.api.v1.schemas import OrderCreate, OrderCreated, OrderDetailOut, OrderSummaryOut, QueuePass
+from jo_app.services import payment
+from jo_app.services.orders import checkout, direct_order
+from jo_app.services.orders import history as orders
 
 log = logging.getLogger(__name__)
 Reference = Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$", description="e.g. JO24-7K3M-Q9XD")
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 
-def send_confirmation(engine: Engine, user_id: int, first_name: str, reference: str) -> None:
-    """The confirmation e-mail with every ticket PDF (after the response; failures are logged only)."""
-    try:
-        with Session(engine, expire_on_commit=False) as db:
-            detail = orders.get_order(db, user_id, reference)
-            lines = [{"event": line.event_title, "offer": line.offer_title, "quantity": line.quantity,
-                      "unit_price_cents": line.unit_price_cents, "starts_at": line.event_starts_at}
-                     for line in detail.lines]
-            pdfs = [(f"billet-{t.number}.pdf", ticket_render.cached_ticket_pdf(db, t.id)) for t in detail.tickets]
-            mail.send_order_confirmation(detail.summary.email, first_name, reference, lines,
-                                         detail.summary.total_cents, pdfs)
-    except Exception:  # the order stands; tickets stay downloadable
-        log.exception("confirmation mail for order %s failed", reference)
-
-
 def _create(engine: Engine, credentials: Credentials, address: str | None, body: OrderCreate,
-            idempotency_key: str) -> tuple[Principal, checkout.CheckoutResult]:
-    """Identity from the database, rate limit, then the checkout: one worker-thread hop."""
+            idempotency_key: str, queue_pass: str | None = None) -> checkout.CheckoutResult:
+    """Identity from the database, rate limit, then the checkout: one worker-thread hop. The service queues the
+    confirmation mail (a durable job) in the order's transaction unless the body says not to."""
     with Session(engine, expire_on_commit=False) as db:
         principal = authenticate(db, credentials)
         ratelimit.enforce("orders", address, f"user:{principal.user_id}")
@@ -58,11 +45,13 @@ def _create(engine: Engine, credentials: Credentials, address: str | None, body:
         if body.items:
             result = direct_order.checkout_items(db, principal.user_id,
                                                  [(i.offer_id, i.quantity) for i in body.items], card,
-                                                 idempotency_key=idempotency_key, client_ip=address)
+                                                 idempotency_key=idempotency_key, client_ip=address,
+                                                 queue_pass=queue_pass, confirmation_mail=body.send_confirmation)
         else:
             result = checkout.checkout(db, principal.user_id, card, idempotency_key=idempotency_key,
-                                       client_ip=address)
-    return principal, result
+                                       client_ip=address, queue_pass=queue_pass,
+                                       confirmation_mail=body.send_confirmation)
+    return result
 
 
 @router.post("", response_model=OrderCreated, status_code=201,
@@ -75,27 +64,20 @@ async def create_order(
                                   description="One per purchase attempt; a retry with the same key returns "
                                               "the same order and never charges twice."),
     who: Caller = Depends(caller),
+    queue_pass: str | None = QueuePass,
 ) -> Response:
     """Pay with a card (simulated) and get the order with one ticket per pack.
 
     Without `items`, the caller's cart is paid (and emptied). With `items`, exactly those packs are bought in
     the same transaction and the cart is left as it was. Seats can never be oversold. Errors: `empty_cart`,
     `unavailable`, `event_past`, `limit_exceeded`, card field errors (422), `card_declined`... (402),
-    `sold_out` (409)."""
-    engine = who.engine
-    principal, result = await run_blocking(_create, engine, who.credentials, client_ip(request), body,
-                                           idempotency_key)
-    confirmation = None
-    if result.created:
-        await live.order_placed(result.total_cents, len(result.ticket_ids))
-        if body.send_confirmation:  # after the response, in a worker thread
-            confirmation = BackgroundTask(send_confirmation, engine, principal.user_id, principal.first_name,
-                                          result.reference)
-    response = json_response(OrderCreated(order_id=result.order_id, reference=result.reference,
-                                          total_cents=result.total_cents, ticket_ids=list(result.ticket_ids),
-                                          created=result.created), status_code=201 if result.created else 200)
-    response.background = confirmation
-    return response
+    `sold_out` (409), `queue_pass_required` (403: a session sold through the waiting room, without a valid
+    `X-Queue-Pass`)."""
+    result = await run_blocking(_create, who.engine, who.credentials, client_ip(request), body, idempotency_key,
+                                queue_pass)
+    return json_response(OrderCreated(order_id=result.order_id, reference=result.reference,
+                                      total_cents=result.total_cents, ticket_ids=list(result.ticket_ids),
+                                      created=result.created), status_code=201 if result.created else 200)
 
 
 @router.get("", response_model=list[OrderSummaryOut], responses=responses(401))

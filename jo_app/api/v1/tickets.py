@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -10,7 +10,8 @@ from jo_app.api.deps import Principal, current_principal, get_db
 from jo_app.api.errors import responses
 from jo_app.api.v1 import convert
 from jo_app.api.v1.schemas import TicketOut
-from jo_app.services import orders, ticket_render
+from jo_app.services.orders import history as orders
+from jo_app.services.tickets import render as ticket_render
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 TicketId = Path(ge=1, le=2**31 - 1)
@@ -43,7 +44,8 @@ def ticket_qr(ticket_id: int = TicketId, principal: Principal = Depends(current_
     200: {"content": {"application/pdf": {}}, "description": "The printable A4 ticket."},
     **responses(401, 404, 422)})
 def ticket_pdf(ticket_id: int = TicketId, principal: Principal = Depends(current_principal),
-               db: Session = Depends(get_db)) -> Response:
+               db: Session = Depends(get_db),
+               lang: str = Query(default="fr", pattern="^(fr|en)$", description="Language of the ticket.")) -> Response:
     ticket = orders.get_ticket_for_owner(db, principal.user_id, ticket_id)
     headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="billet-{ticket.number}.pdf"'}
-    return Response(ticket_render.cached_ticket_pdf(db, ticket.id), media_type="application/pdf", headers=headers)
+    return Response(ticket_render.cached_ticket_pdf(db, ticket.id, lang), media_type="application/pdf", headers=headers)

@@ -1,0 +1,1 @@
+"""Catalogue pages: home, catalogue and session page, admin catalogue."""

@@ -1,0 +1,1 @@
+"""Gate pages: /controle, the employee gate page, and its registration."""

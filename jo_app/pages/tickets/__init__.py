@@ -1,0 +1,1 @@
+"""Ticket pages: the ownership panel of 'Mes billets', admin resale settings."""

@@ -1,0 +1,1 @@
+"""Catalogue: events (competition sessions) and their offers, read side, admin side, images."""

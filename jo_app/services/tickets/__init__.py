@@ -1,0 +1,1 @@
+"""Tickets: signed QR payloads and keys, PDF / .ics documents, holders, transfers and resale."""

@@ -1,0 +1,164 @@
+"""The printable A4 ticket (PDF, reportlab) in the buyer's language: texts from the catalogue, dates by Babel.
+
+No authorization here (see `ticket_render`). Identical input gives byte-identical output (cache-friendly).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from reportlab.lib.colors import HexColor, white
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import cm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from jo_app.i18n import normalize_lang, ntext, text
+from jo_app.i18n.formats import format_clock, format_day
+from jo_app.models import TicketStatus
+from jo_app.services.tickets.document import TicketDocument, pack_label, paris_time, qr_matrix
+from jo_app.services.tickets.notice import live_only_notice
+
+QR_SIZE = 7.5 * cm  # symbol including its quiet zone; the printed code stays >= 6 cm
+_NAVY, _BLUE, _RED, _GOLD, _INK = (HexColor(c) for c in ("#0B1F4B", "#1F4FBF", "#E1000F", "#C9A227", "#111111"))
+_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def _fonts() -> tuple[str, str]:
+    """(regular, bold) font names: DejaVu (full Unicode names) when installed, else Helvetica."""
+    if "JoSans" in pdfmetrics.getRegisteredFontNames():
+        return "JoSans", "JoSans-Bold"
+    regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
+    if regular.exists() and bold.exists():
+        pdfmetrics.registerFont(TTFont("JoSans", str(regular)))
+        pdfmetrics.registerFont(TTFont("JoSans-Bold", str(bold)))
+        return "JoSans", "JoSans-Bold"
+    return "Helvetica", "Helvetica-Bold"
+
+
+def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, size: float) -> None:
+    """Vector QR (one rectangle per run of dark modules): sharp at any print resolution."""
+    matrix = qr_matrix(payload)  # includes the quiet zone
+    module = size / len(matrix)
+    canvas.setFillColor(white)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    canvas.setFillColorRGB(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        top = y + size - (row_index + 1) * module
+        col = 0
+        while col < len(row):
+            if row[col]:
+                start = col
+                while col < len(row) and row[col]:
+                    col += 1
+                canvas.rect(x + start * module, top, (col - start) * module, module, stroke=0, fill=1)
+            else:
+                col += 1
+
+
+def _header(canvas: Canvas, bold: str, regular: str, width: float, height: float, lang: str) -> None:
+    canvas.setFillColor(_NAVY)
+    canvas.rect(0, height - 3.2 * cm, width, 3.2 * cm, stroke=0, fill=1)
+    for index, color in enumerate((_BLUE, white, _RED)):  # a tricolour ribbon
+        canvas.setFillColor(color)
+        canvas.rect(index * width / 3, height - 3.5 * cm, width / 3, 0.3 * cm, stroke=0, fill=1)
+    canvas.setStrokeColor(_GOLD)
+    canvas.setLineWidth(2)
+    for index in range(3):  # abstract medal motif: concentric circles (no official emblem)
+        canvas.circle(width - 2.6 * cm, height - 1.6 * cm, (0.45 + 0.3 * index) * cm, stroke=1, fill=0)
+    canvas.setFillColor(white)
+    canvas.setFont(bold, 22)
+    canvas.drawString(1.8 * cm, height - 1.75 * cm, text("pdf.header", lang))
+    canvas.setFont(regular, 10)
+    canvas.drawString(1.8 * cm, height - 2.5 * cm, text("pdf.subtitle", lang))
+
+
+def ticket_pdf(data: TicketDocument, lang: str = "fr") -> bytes:
+    """The printable ticket in `lang`: one A4 page (byte-identical output for identical input)."""
+    lang = normalize_lang(lang)
+    regular, bold = _fonts()
+    out = io.BytesIO()
+    width, height = A4
+    canvas = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
+    canvas.setTitle(text("pdf.title", lang, number=data.ticket_number, event=data.event_title))
+    canvas.setAuthor(text("site.name", lang))
+    canvas.setSubject(text("pdf.subtitle", lang))
+    _header(canvas, bold, regular, width, height, lang)
+
+    left, text_width = 1.8 * cm, width - 3.6 * cm
+    y = height - 5 * cm
+    canvas.setFillColor(_INK)
+    canvas.setFont(bold, 20)
+    for line in simpleSplit(data.event_title, bold, 20, text_width)[:3]:
+        canvas.drawString(left, y, line)
+        y -= 24
+    local = paris_time(data.starts_at)
+    canvas.setFont(regular, 12)
+    canvas.setFillColor(_BLUE)
+    canvas.drawString(left, y, data.sport)
+    y -= 26
+    persons = ntext("common.persons", data.persons, lang)
+    rows = [
+        ("pdf.venue", f"{data.venue}, {data.city}"),
+        ("pdf.date", format_day(data.starts_at, lang)),
+        ("pdf.time", text("pdf.time_value", lang, time=format_clock(data.starts_at, lang), zone=local.tzname())),
+        ("pdf.pack", f"{pack_label(data.offer_type, lang)} \u2014 {data.offer_title}"),
+        ("pdf.admits", persons),
+        ("pdf.holder", data.holder_name),
+        ("pdf.order", data.order_reference),
+        ("pdf.number", data.ticket_number),
+    ]
+    for key, value in rows:
+        label = text(key, lang)
+        canvas.setFillColor(_INK)
+        canvas.setFont(regular, 10)
+        canvas.drawString(left, y, label)
+        canvas.setFont(bold, 12)
+        for line in simpleSplit(value, bold, 12, text_width - 4.2 * cm)[:2]:
+            canvas.drawString(left + 4.2 * cm, y, line)
+            y -= 16
+        y -= 4
+
+    qr_size = max(7 * cm, min(QR_SIZE, y - 6 * cm))  # shrink if long texts took the room (symbol stays > 6 cm)
+    qr_x, qr_y = (width - qr_size) / 2, y - qr_size - 0.4 * cm
+    if data.static_qr:
+        _draw_qr(canvas, data.payload, qr_x, qr_y, qr_size)
+    else:  # never print a code the gate will refuse: say how to get in instead
+        live_only_notice(canvas, (bold, regular), lang, left, qr_y, text_width, qr_size)
+    canvas.setFont(regular, 9)
+    canvas.setFillColor(_INK)
+    canvas.drawCentredString(width / 2, qr_y - 0.5 * cm, text("pdf.caption", lang, number=data.ticket_number))
+
+    box_top = qr_y - 1.2 * cm
+    canvas.setStrokeColor(_NAVY)
+    canvas.setLineWidth(1)
+    canvas.roundRect(left, box_top - 3.4 * cm, text_width, 3.4 * cm, 6, stroke=1, fill=0)
+    instructions = [text("pdf.rule_group", lang, persons=persons)] + [
+        text(key, lang) for key in ("pdf.rule_show" if data.static_qr else "pdf.rule_show_live", "pdf.rule_share",
+                                    "pdf.rule_gates")]
+    canvas.setFont(bold, 11)
+    canvas.drawString(left + 0.4 * cm, box_top - 0.7 * cm, text("pdf.howto", lang))
+    canvas.setFont(regular, 9.5)
+    line_index = 0
+    for instruction in instructions:
+        for line in simpleSplit(f"\u2022 {instruction}", regular, 9.5, text_width - 0.8 * cm)[:2]:
+            canvas.drawString(left + 0.4 * cm, box_top - 1.3 * cm - line_index * 13, line)
+            line_index += 1
+
+    if data.status == TicketStatus.CANCELLED:
+        canvas.saveState()
+        canvas.setFillColor(_RED)
+        canvas.setFont(bold, 72)
+        canvas.translate(width / 2, height / 2)
+        canvas.rotate(35)
+        canvas.drawCentredString(0, 0, text("pdf.cancelled", lang))
+        canvas.restoreState()
+        canvas.setFillColor(_RED)
+        canvas.setFont(bold, 14)
+        canvas.drawCentredString(width / 2, height - 4.2 * cm, text("pdf.cancelled_banner", lang))
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Account states: login, sign-up and codes, the account page, two-factor, admin users."""

@@ -1,0 +1,1 @@
+"""Catalogue states: shop, session and home pages, live seats left, admin catalogue."""

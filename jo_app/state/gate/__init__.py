@@ -1,0 +1,1 @@
+"""Gate states: the employee gate page, manual entry, verdict display, live counters."""

@@ -1,0 +1,1 @@
+"""Ticket states: ownership on 'Mes billets' (holder, transfer, resale), admin resale settings."""

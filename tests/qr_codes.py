@@ -11,7 +11,7 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-QR_FORMATS = zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode | zxingcpp.BarcodeFormat.RMQRCode
+QR_FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode, zxingcpp.BarcodeFormat.RMQRCode)
 
 
 def qr_texts(image: Image.Image) -> list[str]:

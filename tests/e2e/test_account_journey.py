@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from jo_app.i18n import CATALOGUE
@@ -456,11 +457,17 @@ def test_mobile_menu_works_with_the_keyboard(new_context) -> None:
     page.locator("#page-title").wait_for()
     page.locator("#mobile-menu-button").focus()
     page.keyboard.press("Enter")
-    page.get_by_role("menuitem", name="Connexion").wait_for()
+    login_item = page.get_by_role("menuitem", name="Connexion")
+    login_item.wait_for()
+    # Radix moves the focus in a timeout after each key: wait for it to land, as a person sees the highlight move.
+    page.wait_for_function("document.activeElement?.getAttribute('role') === 'menuitem'")
     for _ in range(8):
-        if page.evaluate("document.activeElement.textContent") == "Connexion":
+        focused = page.evaluate("document.activeElement.textContent")
+        if focused == "Connexion":
             break
         page.keyboard.press("ArrowDown")
+        page.wait_for_function("before => document.activeElement.textContent !== before", arg=focused)
+    expect(login_item).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/connexion/?$"))
 

@@ -4,13 +4,14 @@ path, one task per socket) and `broadcast` (jo_app.live.broadcast, encoded once,
 
 from __future__ import annotations
 
+import os
 import time
 from types import SimpleNamespace
 
 import socketio
 from reflex.app import _sio_dumps, _sio_loads
 
-from jo_app.live import broadcast
+from jo_app.live import broadcast, engineio_tuning
 from jo_app.live.hub import NAMESPACE, Hub, delta_update
 
 LIVE = "reflex___state____state.jo_app___state___queue_live____queue_live_state"
@@ -18,7 +19,9 @@ LIVE = "reflex___state____state.jo_app___state___queue_live____queue_live_state"
 sio = socketio.AsyncServer(async_mode="asgi", json=SimpleNamespace(dumps=staticmethod(_sio_dumps),
                                                                    loads=staticmethod(_sio_loads)),
                            transports=["websocket"], allow_upgrades=False, async_handlers=False,
-                           ping_interval=25, ping_timeout=120)
+                           ping_interval=float(os.environ.get("BENCH_PING_INTERVAL", "25")), ping_timeout=120)
+if os.environ.get("BENCH_ENGINEIO_TUNING", "1") == "1":  # as the app (jo_app/jo_app.py); 0: python-engineio's own
+    engineio_tuning.install()
 hub = Hub()
 hub.bind(SimpleNamespace(sio=sio))
 _ticks = [0]

@@ -133,7 +133,7 @@ def _server_cpu(server: subprocess.Popen) -> float:
     return sum(_cpu_seconds(pid) for pid in _group_pids(server.pid))
 
 
-def measure(port: int, server: subprocess.Popen, total: int, ticks: int, processes: int) -> None:
+def measure(port: int, server: subprocess.Popen, total: int, ticks: int, processes: int, idle_window: float) -> None:
     links = []
     share = [total // processes + (1 if i < total % processes else 0) for i in range(processes)]
     for count in share:
@@ -149,7 +149,7 @@ def measure(port: int, server: subprocess.Popen, total: int, ticks: int, process
         await asyncio.wait_for(ctl.joined.wait(), 30)
         await asyncio.sleep(3.0)
         before, started = _server_cpu(server), time.monotonic()
-        await asyncio.sleep(5.0)
+        await asyncio.sleep(idle_window)
         idle = (_server_cpu(server) - before) / (time.monotonic() - started)  # CPU seconds per second (pings)
         results: dict[str, list[tuple[float, float, float]]] = {"emit": [], "broadcast": []}
         expected, _last = _received(links)
@@ -171,7 +171,10 @@ def measure(port: int, server: subprocess.Popen, total: int, ticks: int, process
                 expected = got
             await asyncio.sleep(0.5)
         load = os.getloadavg()
-        print(f"{opened} sockets (load {load[0]:.1f}), server idle {idle * 100:.1f} % of a core (pings):")
+        ping = float(os.environ.get("BENCH_PING_INTERVAL", "25"))
+        print(f"{opened} sockets (load {load[0]:.1f}), server idle {idle * 100:.1f} % of a core over "
+              f"{idle_window:.0f} s (pings every {ping:.0f} s: {idle * ping / max(opened, 1) * 1e6:.0f} us per socket "
+              "and ping):")
         for mode, rows in results.items():
             cpu = statistics.median(r[0] for r in rows)
             print(f"  {mode:9}: server CPU per tick {cpu * 1000:.0f} ms ({cpu / opened * 1e6:.1f} us per socket), "
@@ -190,21 +193,37 @@ def measure(port: int, server: subprocess.Popen, total: int, ticks: int, process
                 proc.kill()
 
 
+def _loop_name() -> str:
+    """The loop Granian's `--loop auto` (its default) picks here: rloop, then uvloop, when installed."""
+    import importlib.util
+
+    return next((name for name in ("rloop", "uvloop") if importlib.util.find_spec(name)), "asyncio")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sockets", default="2000,5000,10000,20000", help="room sizes, comma-separated")
     parser.add_argument("--ticks", type=int, default=5, help="ticks per mode and room size")
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--idle", type=float, default=5.0,
+                        help="seconds of the idle baseline; a whole ping interval covers one ping per socket")
+    parser.add_argument("--ping-interval", type=float, default=25.0, help="the server's Engine.IO ping interval")
     parser.add_argument("--port", type=int, default=3340, help="first port (one more per room size)")
+    parser.add_argument("--granian-arg", action="append", default=[], metavar="ARG",
+                        help="extra Granian option, e.g. --granian-arg=--loop=asyncio (repeatable)")
     args = parser.parse_args()
-    print(f"Broadcast fan-out: Granian 1 worker, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-          f"{os.cpu_count()} cores (shared machine)")
+    os.environ["BENCH_PING_INTERVAL"] = str(args.ping_interval)  # read by benchmarks/broadcast_app.py
+    loop = next((a.split("=", 1)[1] for a in args.granian_arg if a.startswith("--loop=")), f"auto: {_loop_name()}")
+    print(f"Broadcast fan-out: Granian 1 worker (event loop {loop}), "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores (shared machine)")
     for step, n in enumerate(int(x) for x in args.sockets.split(",")):
         port = args.port + step  # a fresh port per room size (the previous server may still be closing)
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", HOST, "--port",
-             str(port), "--workers", "1", "--log-level", "warning", "benchmarks.broadcast_app:app"],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+             str(port), "--workers", "1", "--log-level", "warning", *args.granian_arg, "benchmarks.broadcast_app:app"],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT),
+                                                                                    os.environ.get("PYTHONPATH"))))},
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             deadline = time.monotonic() + 60
@@ -216,7 +235,7 @@ def main() -> None:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.3)
-            measure(port, server, n, args.ticks, args.client_processes)
+            measure(port, server, n, args.ticks, args.client_processes, args.idle)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             try:

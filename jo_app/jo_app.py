@@ -9,7 +9,7 @@ from jo_app.api.app import api
 from jo_app.application import App
 from jo_app.config import get_settings
 from jo_app.i18n import page_title
-from jo_app.live import reflex_tuning
+from jo_app.live import engineio_tuning, reflex_tuning
 from jo_app.logging_setup import configure_logging
 from jo_app.models import Role
 from jo_app.pages import admin_routes, shop_routes
@@ -28,6 +28,7 @@ from jo_app.web.security import security_middleware
 
 configure_logging()  # JSON lines with the request id (LOG_FORMAT, LOG_LEVEL)
 reflex_tuning.install()  # per-page hydrate costs of Reflex cut without changing behaviour (jo_app.live.reflex_tuning)
+engineio_tuning.install()  # no task per frame in each websocket's writer (jo_app.live.engineio_tuning)
 get_settings().check_production_ready()
 metrics.warn_if_unprotected()
 wiring.wire()  # after-commit reactions to domain events (metrics, live pushes, job worker)

@@ -132,6 +132,24 @@ def test_engineio_socket_queue_and_packet_frame() -> None:
     assert message.encode() == '42/_event,["event",{}]' and message.encode_cache == message.encode()
 
 
+def test_engineio_writer_poll_and_ping_task() -> None:
+    from engineio import exceptions
+    from engineio.async_socket import AsyncSocket
+    from socketio.async_manager import AsyncManager
+
+    from jo_app.live import engineio_tuning
+
+    poll = inspect.getsource(engineio_tuning._original_poll)  # what jo_app.live.engineio_tuning.poll reproduces
+    assert "self.queue.get()" in poll and "self.server.ping_interval + self.server.ping_timeout" in poll
+    assert "raise exceptions.QueueEmpty()" in poll and "self.queue.put_nowait(None)" in poll
+    assert "packets = await self.poll()" in inspect.getsource(AsyncSocket._websocket_handler)
+    ping = inspect.getsource(engineio_tuning._original_send_ping)
+    assert "await asyncio.sleep(self.server.ping_interval)" in ping and "self.last_ping = time.time()" in ping
+    assert "self.server.start_background_task(self._send_ping)" in inspect.getsource(AsyncSocket.schedule_ping)
+    assert issubclass(exceptions.QueueEmpty, Exception)
+    assert parameters(AsyncManager.eio_sid_from_sid) == ["self", "sid", "namespace"]
+
+
 def test_sqlalchemy_compiled_binds_and_prefetch() -> None:
     from sqlalchemy import Column, Integer, MetaData, Table, insert
     from sqlalchemy.dialects import postgresql

@@ -18,6 +18,7 @@ without these, goes through `sio.emit` as before.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from engineio import packet as eio_packet
@@ -58,6 +59,25 @@ async def broadcast(sio: Any, event: str, data: Any, namespace: str, room: str) 
         await sio.emit(event, data, to=room, namespace=namespace)
         return -1
     return write(sio, message, namespace, room)
+
+
+def send_to(sio: Any, event: str, data: Any, namespace: str, room: str, sids: Iterable[str]) -> int:
+    """Send `event` with `data`, encoded once, to those of the Socket.IO `sids` that are in `room` in this process
+    (a page that left, or moved to another room, is skipped); returns the sockets written."""
+    members = getattr(sio.manager, "rooms", {}).get(namespace, {}).get(room) or {}  # sid -> Engine.IO sid
+    targets = [members[sid] for sid in sids if sid in members]
+    if not targets or not _supported(sio):
+        return 0
+    message = frame(sio, event, data, namespace)
+    if message is None:
+        return 0
+    sockets, sent = sio.eio.sockets, 0
+    for eio_sid in targets:
+        socket = sockets.get(eio_sid)
+        if socket is not None and not socket.closed:
+            socket.queue.put_nowait(message)
+            sent += 1
+    return sent
 
 
 def _supported(sio: Any) -> bool:

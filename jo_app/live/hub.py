@@ -18,14 +18,16 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from reflex.state import StateUpdate
-from reflex_base.event import Event
 
-from jo_app.live import broadcast
+from jo_app.live import broadcast, engineio_tuning
+from jo_app.live.updates import delta_update, events_update
+
+__all__ = ["NAMESPACE", "Hub", "TopicSpec", "delta_update", "events_update", "hub"]
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +48,6 @@ class TopicSpec:
     reader: Reader
     interval: float = 0.05
     on_change: Callable[[str], None] | None = None
-
-
-def delta_update(state_name: str, values: dict[str, Any]) -> StateUpdate:
-    """A Reflex update setting public vars `values` of the state with full name `state_name`."""
-    from reflex_base.constants.state import FIELD_MARKER
-
-    return StateUpdate(delta={state_name: {name + FIELD_MARKER: value for name, value in values.items()}})
-
-
-def events_update(*handlers: str) -> StateUpdate:
-    """A Reflex update asking each page to call `handlers` (full dotted names) with no argument."""
-    return StateUpdate(events=[Event(name=name, payload={}) for name in handlers])
 
 
 class Hub:
@@ -137,6 +127,11 @@ class Hub:
                 if isinstance(room, str) and room.startswith(prefix) and room != self.room(topic):
                     await sio.leave_room(sid, room, namespace=NAMESPACE)
         await sio.enter_room(sid, self.room(topic), namespace=NAMESPACE)
+
+    def ping_every(self, sid: str | None, seconds: float) -> None:
+        """Ping this page's socket every `seconds` (capped) from now on: fewer pings for pages that only wait."""
+        if sid and self._sio is not None:
+            engineio_tuning.ping_every(self._sio, sid, NAMESPACE, seconds)
 
     async def leave(self, sid: str | None, topic: str) -> None:
         """Take the page's socket out of the topic's room (no-op when it is not in it)."""
@@ -261,15 +256,18 @@ class Hub:
         finally:
             self._pumps.pop(topic, None)
 
-    def _has_pages(self, topic: str) -> bool:
+    def pages(self, topic: str) -> int:
+        """How many sockets of this process are in the topic's room."""
         sio = self._sio
-        if sio is None:
-            return False
-        rooms = getattr(sio.manager, "rooms", {}).get(NAMESPACE, {})
-        return bool(rooms.get(self.room(topic)))
+        return len(getattr(sio.manager, "rooms", {}).get(NAMESPACE, {}).get(self.room(topic)) or ()) if sio else 0
+
+    def send_to(self, topic: str, update: StateUpdate, sids: Iterable[str]) -> int:
+        """Queue `update` (encoded once) on those of `sids` that are in the topic's room here; returns how many."""
+        sio = self._sio
+        return broadcast.send_to(sio, "event", update, NAMESPACE, self.room(topic), sids) if sio is not None else 0
 
     async def _push(self, topic: str, spec: TopicSpec) -> None:
-        if not self._has_pages(topic):  # nobody here shows it: no read, and the next joiner reads afresh
+        if not self.pages(topic):  # nobody here shows it: no read, and the next joiner reads afresh
             self._cache.pop(topic, None)
             return
         try:

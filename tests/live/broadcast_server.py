@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import socketio
 from reflex.app import _sio_dumps, _sio_loads
 
+from jo_app.live import engineio_tuning
 from jo_app.live.hub import NAMESPACE, Hub, TopicSpec, delta_update
 
 PAYLOAD = {"admitted_through": 1234, "rate": 60, "paused": False, "label": "Cérémonie \"d'ouverture\" <é> \u2028"}
@@ -23,6 +24,7 @@ def _reader(topic: str):
 sio = socketio.AsyncServer(async_mode="asgi", json=SimpleNamespace(dumps=staticmethod(_sio_dumps),
                                                                    loads=staticmethod(_sio_loads)),
                            transports=["websocket"], allow_upgrades=False, async_handlers=False)
+engineio_tuning.install()  # as the app does (jo_app/jo_app.py): the writers' poll without a task per frame
 hub = Hub()
 hub.register("demo", TopicSpec(reader=_reader, interval=0.0))
 hub.bind(SimpleNamespace(sio=sio))

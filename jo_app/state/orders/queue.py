@@ -94,8 +94,11 @@ class QueueState(AuthState):
             return None
         was = self.state
         self._apply(onsale_id, data)
+        sid = self.router.session.session_id
         if action in ("load", "join"):
-            await queue_live.link(self.router.session.session_id, onsale_id)
+            await queue_live.link(sid, onsale_id)
+        if self.state == "waiting":  # its board is sent to it at once when its place is let in (big rooms)
+            queue_live.place(sid, onsale_id, self.position)
         if action == "admit" and was == "waiting" and self.state == "admitted":
             return rx.redirect(self.shop_path())  # let in: straight to the shop
         return None

@@ -12,12 +12,20 @@ pass (`QueueState.admit`, which checks the place in the database: a forged call 
 when its numbers changed. Admin changes (rate, pause, resume, close) announce `OnSaleChanged`, which
 notifies all processes through the relay (jo_app.wiring).
 The server-side copy of `QueueLiveState` stays at its defaults: the numbers only go to the browsers.
+
+Big rooms: each broadcast costs CPU per socket (the Engine.IO writer and the websocket send, ~35-70 us per page,
+docs/benchmarks.md). Above BIG_ROOM pages in this process, a tick that only moved the queue (`admitted_through`)
+goes to the whole room at most every BIG_ROOM_SECONDS; in between, the same board goes at once to the pages whose
+places this tick let in (`place` remembers which page waits at which place), so admissions are never delayed, only
+the others' figures (their place and estimated wait, computed by their browser). Any other change (pause, rate,
+opening, closing) goes to everyone at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import astuple
 
 import reflex as rx
@@ -34,6 +42,9 @@ log = logging.getLogger(__name__)
 PREFIX = "queue"
 ADMIN_TOPIC = "onsales"  # the admin screen's figures, pushed at most once per tick
 TICK_SECONDS = 1.0
+BIG_ROOM = 5_000  # waiting pages of one on-sale in this process above which ...
+BIG_ROOM_SECONDS = 5.0  # ... a board that only moved the queue reaches the whole room at most this often
+WAITING_PING_SECONDS = 60.0  # a waiting page's socket is pinged this often (Reflex: 25 s; jo_app.live.engineio_tuning)
 
 
 def topic(onsale_id: int) -> str:
@@ -81,7 +92,17 @@ hub.register(PREFIX, TopicSpec(_board_update, interval=0.2))
 async def link(sid: str | None, onsale_id: int) -> None:
     """Put a waiting page in its on-sale's room (leaving any other queue room) and send it the numbers now."""
     await hub.join(sid, topic(onsale_id), leave_prefix=True)
+    hub.ping_every(sid, WAITING_PING_SECONDS)
     await hub.send_snapshot(sid, topic(onsale_id))
+
+
+_places: dict[int, dict[int, set[str]]] = {}  # on-sale id -> place -> the sids of this process's pages waiting there
+
+
+def place(sid: str | None, onsale_id: int, position: int) -> None:
+    """Remember that page `sid` waits at `position` (its board is sent to it at once when its place is let in)."""
+    if sid and position > 0:
+        _places.setdefault(onsale_id, {}).setdefault(position, set()).add(sid)
 
 
 # --- the periodic tick ---------------------------------------------------------------------------------------------
@@ -93,9 +114,9 @@ def _key(board: QueueBoard) -> tuple:
     return astuple(board)[:-1]  # everything but `ticked_at`: a tick that moved nothing is not broadcast
 
 
-def tick_once() -> list[int]:
-    """Tick every still-queuing on-sale (blocking); the ids whose public numbers changed since the last call."""
-    changed: list[int] = []
+def tick_once() -> list[QueueBoard]:
+    """Tick every still-queuing on-sale (blocking); the boards whose public numbers changed since the last call."""
+    changed: list[QueueBoard] = []
     with session_scope() as session:
         for onsale_id in waiting_room.active_onsales(session):
             try:
@@ -105,8 +126,45 @@ def tick_once() -> list[int]:
                 continue
             if _seen.get(onsale_id) != _key(board):
                 _seen[onsale_id] = _key(board)
-                changed.append(onsale_id)
+                changed.append(board)
     return changed
+
+
+_whole: dict[int, tuple[float, tuple]] = {}  # on-sale id -> (monotonic time, numbers) of its last whole-room board
+_told: dict[int, int] = {}  # on-sale id -> the highest `admitted_through` sent to some page of this process
+
+
+def _numbers(board: QueueBoard) -> tuple:
+    return board.rate_per_minute, board.paused, board.opened, board.closed, board.opens_at
+
+
+def announce(board: QueueBoard) -> None:
+    """Send a changed board (on the loop): to the whole room, or, in a big room when only the queue moved and the
+    room had a board less than BIG_ROOM_SECONDS ago, only to the pages this tick let in."""
+    onsale_id, name, now = board.onsale_id, topic(board.onsale_id), time.monotonic()
+    last = _whole.get(onsale_id)
+    let_in = _take(onsale_id, _told.get(onsale_id, 0), board.admitted_through)
+    _told[onsale_id] = max(_told.get(onsale_id, 0), board.admitted_through)
+    if (board.closed or hub.pages(name) <= BIG_ROOM or last is None or last[1] != _numbers(board)
+            or now - last[0] >= BIG_ROOM_SECONDS):
+        hub.notify(name, relay=False)  # each process ticks (and pushes) for its own rooms
+        _whole[onsale_id] = (now, _numbers(board))
+        if board.closed:
+            _places.pop(onsale_id, None)
+    elif let_in:
+        hub.send_to(name, delta_update(QueueLiveState.get_full_name(), board_values(board)), let_in)
+
+
+def _take(onsale_id: int, low: int, high: int) -> list[str]:
+    """The pages of places low+1..high (forgotten: let in now)."""
+    places = _places.get(onsale_id)
+    if not places or high <= low:
+        return []
+    sids: list[str] = []
+    for position in range(low + 1, high + 1) if high - low <= len(places) else list(places):
+        if low < position <= high:
+            sids.extend(places.pop(position, ()))
+    return sids
 
 
 async def tick_forever() -> None:
@@ -114,9 +172,8 @@ async def tick_forever() -> None:
     while True:
         await asyncio.sleep(TICK_SECONDS)
         try:
-            changed = await asyncio.to_thread(tick_once)
-            for onsale_id in changed:
-                hub.notify(topic(onsale_id), relay=False)  # each process ticks (and pushes) for its own rooms
+            for board in await asyncio.to_thread(tick_once):
+                announce(board)
             hub.notify(ADMIN_TOPIC, relay=False)  # read only if an admin screen is open here
         except asyncio.CancelledError:
             raise

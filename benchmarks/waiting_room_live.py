@@ -238,7 +238,8 @@ def main() -> None:
             per_tick = (ticking["server"] - idle["server"]) / max(len(ticks), 1)
             assert not _collect(links, "shop")[0][0] and args.window < PHANTOMS, "step 3 let in a page"
             print(f"3. ticks: {len(ticks)} broadcasts in {args.window:.0f} s, {len(boards[0])} page updates "
-                  f"({len(boards[0]) / max(len(ticks), 1):.0f} per tick); server CPU per tick above idle "
+                  f"({len(boards[0]) / max(len(ticks), 1):.0f} per tick); server CPU above idle "
+                  f"{(ticking['server'] - idle['server']) / args.window * 100:.1f} % of a core, per broadcast "
                   f"{per_tick * 1000:.0f} ms ({per_tick / max(pages, 1) * 1e6:.1f} us per waiting page), "
                   f"PostgreSQL {(ticking['postgres'] - idle['postgres']) / max(len(ticks), 1) * 1000:.1f} ms; "
                   f"tick commit -> page received: p50 {_ms(delays, 50)}, p99 {_ms(delays, 99)}, "

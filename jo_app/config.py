@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     # Seat holds: a pack added to the cart holds its seats this long; expired holds are swept this often
     cart_hold_minutes: float = 15
     hold_sweep_seconds: int = 60
+    # Waiting room, per app process: above QUEUE_BIG_ROOM_PAGES waiting pages of one on-sale, a tick that only moved
+    # the queue reaches them all at most every QUEUE_BIG_ROOM_SECONDS (the pages let in get it at once); waiting pages
+    # are pinged every QUEUE_PING_SECONDS instead of 25 s (state/orders/queue_live.py).
+    queue_big_room_pages: int = 5000
+    queue_big_room_seconds: float = 5.0
+    queue_ping_seconds: float = 60.0
     # Gate: a ticket is accepted from this many hours before the event start to this many after.
     gate_open_hours_before: int = 6
     gate_close_hours_after: int = 12

@@ -31,6 +31,7 @@ from dataclasses import astuple
 import reflex as rx
 from reflex.state import StateUpdate
 
+from jo_app.config import get_settings
 from jo_app.db import session_scope
 from jo_app.live import TopicSpec, delta_update, hub
 from jo_app.services.errors import DomainError
@@ -42,9 +43,11 @@ log = logging.getLogger(__name__)
 PREFIX = "queue"
 ADMIN_TOPIC = "onsales"  # the admin screen's figures, pushed at most once per tick
 TICK_SECONDS = 1.0
-BIG_ROOM = 5_000  # waiting pages of one on-sale in this process above which ...
-BIG_ROOM_SECONDS = 5.0  # ... a board that only moved the queue reaches the whole room at most this often
-WAITING_PING_SECONDS = 60.0  # a waiting page's socket is pinged this often (Reflex: 25 s; jo_app.live.engineio_tuning)
+# Above BIG_ROOM waiting pages of one on-sale in this process, a board that only moved the queue reaches them all
+# at most every BIG_ROOM_SECONDS; waiting pages' sockets are pinged every WAITING_PING_SECONDS (Reflex: 25 s).
+BIG_ROOM = get_settings().queue_big_room_pages
+BIG_ROOM_SECONDS = get_settings().queue_big_room_seconds
+WAITING_PING_SECONDS = get_settings().queue_ping_seconds
 
 
 def topic(onsale_id: int) -> str:
@@ -132,6 +135,7 @@ def tick_once() -> list[QueueBoard]:
 
 _whole: dict[int, tuple[float, tuple]] = {}  # on-sale id -> (monotonic time, numbers) of its last whole-room board
 _told: dict[int, int] = {}  # on-sale id -> the highest `admitted_through` sent to some page of this process
+_behind: set[int] = set()  # big rooms whose last move reached only the pages it let in
 
 
 def _numbers(board: QueueBoard) -> tuple:
@@ -149,10 +153,25 @@ def announce(board: QueueBoard) -> None:
             or now - last[0] >= BIG_ROOM_SECONDS):
         hub.notify(name, relay=False)  # each process ticks (and pushes) for its own rooms
         _whole[onsale_id] = (now, _numbers(board))
+        _behind.discard(onsale_id)
         if board.closed:
             _places.pop(onsale_id, None)
-    elif let_in:
+        return
+    _behind.add(onsale_id)
+    if let_in:
         hub.send_to(name, delta_update(QueueLiveState.get_full_name(), board_values(board)), let_in)
+
+
+def catch_up() -> None:
+    """The whole room of a big room that missed the queue's last move gets it BIG_ROOM_SECONDS after the last
+    whole-room board, even if the queue has not moved since."""
+    now = time.monotonic()
+    for onsale_id in list(_behind):
+        last = _whole.get(onsale_id)
+        if last is not None and now - last[0] >= BIG_ROOM_SECONDS:
+            _behind.discard(onsale_id)
+            _whole[onsale_id] = (now, last[1])
+            hub.notify(topic(onsale_id), relay=False)
 
 
 def _take(onsale_id: int, low: int, high: int) -> list[str]:
@@ -174,6 +193,7 @@ async def tick_forever() -> None:
         try:
             for board in await asyncio.to_thread(tick_once):
                 announce(board)
+            catch_up()
             hub.notify(ADMIN_TOPIC, relay=False)  # read only if an admin screen is open here
         except asyncio.CancelledError:
             raise

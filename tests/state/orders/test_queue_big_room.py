@@ -48,6 +48,7 @@ def room(monkeypatch):
     monkeypatch.setattr(queue_live, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     for name in ("_places", "_whole", "_told"):
         monkeypatch.setattr(queue_live, name, {})
+    monkeypatch.setattr(queue_live, "_behind", set())
     return fake, clock
 
 
@@ -69,19 +70,28 @@ def test_a_big_room_gets_the_queue_moves_every_few_seconds_and_the_let_in_pages_
     assert hub.notified == [topic] and hub.sent == [(topic, 4, ["a", "b", "b2"])]
     clock[0] += 1
     queue_live.announce(_board(5))  # nobody here waits at place 5
+    queue_live.catch_up()  # the whole room is behind, but had a board 2 s ago
     assert hub.notified == [topic] and len(hub.sent) == 1
     clock[0] += queue_live.BIG_ROOM_SECONDS
     queue_live.announce(_board(6))  # the interval passed: the whole room (place 6 with it)
     assert hub.notified == [topic] * 2 and len(hub.sent) == 1
     clock[0] += 1
-    queue_live.announce(_board(7, paused=True))  # anything else than the queue moving: everyone at once
-    queue_live.announce(_board(7, paused=True, rate=30))
-    assert hub.notified == [topic] * 4
+    queue_live.announce(_board(8))  # a move for the pages let in only ...
+    queue_live.catch_up()
+    assert hub.notified == [topic] * 2
+    clock[0] += queue_live.BIG_ROOM_SECONDS
+    queue_live.catch_up()  # ... and the whole room gets it 5 s after its last board, though nothing moved since
+    queue_live.catch_up()
+    assert hub.notified == [topic] * 3
+    clock[0] += 1
+    queue_live.announce(_board(8, paused=True))  # anything else than the queue moving: everyone at once
+    queue_live.announce(_board(8, paused=True, rate=30))
+    assert hub.notified == [topic] * 5
     clock[0] += 1
     queue_live.announce(_board(1000, paused=True, rate=30))  # a long jump: the remembered places, not the range
     assert hub.sent[-1] == (topic, 1000, ["far"]) and queue_live._places == {7: {}}
     queue_live.announce(_board(1000, closed=True))
-    assert hub.notified == [topic] * 5 and 7 not in queue_live._places
+    assert hub.notified == [topic] * 6 and 7 not in queue_live._places
 
 
 def test_a_small_room_gets_every_tick(room) -> None:

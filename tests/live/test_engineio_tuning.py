@@ -52,6 +52,23 @@ def test_poll_returns_the_queued_frames_and_stops_at_the_end_marker(which: str) 
     asyncio.run(go())
 
 
+@pytest.mark.parametrize("which", sorted(POLLS))
+def test_the_time_limit_counts_from_each_wait(which: str) -> None:
+    poll = POLLS[which]
+
+    async def go() -> None:
+        socket = _socket(silence=0.2)
+        asyncio.get_running_loop().call_later(0.12, socket.queue.put_nowait, "a")
+        assert await poll(socket) == ["a"]  # after 0.12 s of the 0.2 s
+        asyncio.get_running_loop().call_later(0.12, socket.queue.put_nowait, "b")
+        assert await poll(socket) == ["b"]  # 0.24 s after the first wait began, 0.12 s after this one did
+        socket.queue.put_nowait(None)
+        assert await poll(socket) == []
+        assert getattr(socket, "jo_watchdog", None) is None  # the writer ends: no timer left behind
+
+    asyncio.run(go())
+
+
 def test_install_and_uninstall() -> None:
     engineio_tuning.uninstall()
     assert AsyncSocket.poll is engineio_tuning._original_poll

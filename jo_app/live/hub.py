@@ -18,14 +18,14 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from reflex.state import StateUpdate
-from reflex_base.event import Event
 
 from jo_app.live import broadcast
+from jo_app.live.topics import Reader, TopicSpec, delta_update, events_update
+
+__all__ = ["NAMESPACE", "Hub", "Reader", "TopicSpec", "delta_update", "events_update", "hub"]
 
 log = logging.getLogger(__name__)
 
@@ -34,30 +34,6 @@ READ_TIMEOUT = 5.0  # seconds for a topic reader (database)
 EMIT_TIMEOUT = 5.0  # seconds to queue one update on every socket of a room
 WELCOME_DELAY = 0.02  # pages that join a topic within this share ONE message with its current figures (`welcome`)
 SNAPSHOT_MAX_AGE = 0.25  # a cached update older than this is re-read for a joining page (staleness of CLI changes)
-
-Reader = Callable[[str], StateUpdate | None]  # blocking: topic -> the update for its room (None: nothing)
-
-
-@dataclass(frozen=True)
-class TopicSpec:
-    """How to build a topic's update: `reader(topic)` (blocking), at most one push per `interval` seconds;
-    `on_change(topic)` (quick, on the loop) runs at every notification, even with no page of it in this process."""
-
-    reader: Reader
-    interval: float = 0.05
-    on_change: Callable[[str], None] | None = None
-
-
-def delta_update(state_name: str, values: dict[str, Any]) -> StateUpdate:
-    """A Reflex update setting public vars `values` of the state with full name `state_name`."""
-    from reflex_base.constants.state import FIELD_MARKER
-
-    return StateUpdate(delta={state_name: {name + FIELD_MARKER: value for name, value in values.items()}})
-
-
-def events_update(*handlers: str) -> StateUpdate:
-    """A Reflex update asking each page to call `handlers` (full dotted names) with no argument."""
-    return StateUpdate(events=[Event(name=name, payload={}) for name in handlers])
 
 
 class Hub:
@@ -70,6 +46,8 @@ class Hub:
         self._dirty: set[str] = set()
         self._pumps: dict[str, asyncio.Task] = {}
         self._cache: dict[str, tuple[float, StateUpdate]] = {}
+        self._sent: dict[str, StateUpdate] = {}  # topic -> the last update every page of its room got
+        self._apart = 0  # updates sent to some pages only, different from `_sent` (see `_sent_apart`)
         self._tasks: set[asyncio.Task] = set()
         self._welcomes: dict[str, tuple[int, asyncio.Task]] = {}  # topic -> (batch number, its pending task)
         self._welcome_batch = 0
@@ -179,6 +157,7 @@ class Hub:
             except Exception:  # a slow database under a burst of page loads: the last figures pushed, if any
                 update = (self._cache.get(topic) or (0.0, None))[1]
             if update is not None and sio is not None:
+                self._sent_apart(topic, update)
                 await asyncio.wait_for(sio.emit("event", update, to=room, namespace=NAMESPACE), EMIT_TIMEOUT)
         except Exception:
             log.warning("live welcome of %s failed", topic, exc_info=True)
@@ -210,6 +189,7 @@ class Hub:
             except Exception:  # a slow database under a burst of page loads: the last figures pushed, if any
                 update = (self._cache.get(topic) or (0.0, None))[1]
             if update is not None:
+                self._sent_apart(topic, update)
                 await asyncio.wait_for(sio.emit("event", update, to=sid, namespace=NAMESPACE), EMIT_TIMEOUT)
         except Exception:
             log.warning("live snapshot of %s for %s failed", topic, sid, exc_info=True)
@@ -251,13 +231,23 @@ class Hub:
             task = asyncio.get_running_loop().create_task(self._pump(topic), name=f"live-pump:{topic}")
             self._pumps[topic] = task
 
+    def _sent_apart(self, topic: str, update: StateUpdate) -> None:
+        """Some pages of the room get `update` on their own (a joining page): unless it is what the room was last
+        sent, the room no longer has one figure in common (the next read is pushed even if unchanged)."""
+        if self._sent.get(topic) != update:
+            self._sent.pop(topic, None)
+            self._apart += 1
+
     async def _pump(self, topic: str) -> None:
         spec = self._spec(topic)
+        delay = spec.interval if spec is not None else 0.0
         try:
             while spec is not None and topic in self._dirty:
                 self._dirty.discard(topic)
                 await self._push(topic, spec)
-                await asyncio.sleep(spec.interval)
+                await asyncio.sleep(delay)
+                if spec.burst_interval is not None:
+                    delay = min(max(delay * 2, spec.interval), spec.burst_interval)
         finally:
             self._pumps.pop(topic, None)
 
@@ -271,6 +261,7 @@ class Hub:
     async def _push(self, topic: str, spec: TopicSpec) -> None:
         if not self._has_pages(topic):  # nobody here shows it: no read, and the next joiner reads afresh
             self._cache.pop(topic, None)
+            self._sent.pop(topic, None)
             return
         try:
             update = await asyncio.wait_for(asyncio.to_thread(spec.reader, topic), READ_TIMEOUT)
@@ -283,10 +274,16 @@ class Hub:
         sio = self._sio
         if sio is None:
             return
+        if spec.skip_unchanged and self._sent.get(topic) == update:  # every page of the room shows these figures
+            return
+        self._sent.pop(topic, None)  # (unknown until this broadcast is through)
+        apart = self._apart
         try:
             await asyncio.wait_for(broadcast.broadcast(sio, "event", update, NAMESPACE, self.room(topic)),
                                    EMIT_TIMEOUT)  # encoded once, queued on each socket (jo_app.live.broadcast)
             self.pushes += 1
+            if spec.skip_unchanged and apart == self._apart:  # no page got other figures meanwhile
+                self._sent[topic] = update
         except Exception:
             log.warning("live push of %s failed", topic, exc_info=True)
 

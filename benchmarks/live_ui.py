@@ -531,7 +531,8 @@ def main() -> None:
 def _profile(server: subprocess.Popen, path: str) -> subprocess.Popen:
     workers = [pid for pid in _group_pids(server.pid) if pid != server.pid] or [server.pid]
     spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200",
-                            "--nonblocking", "--gil", "-o", path, "--pid", str(workers[0])],
+                            *os.environ.get("BENCH_PYSPY_FLAGS", "--nonblocking --gil").split(), "-o", path,
+                            "--pid", str(workers[0])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
     return spy

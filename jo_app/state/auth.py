@@ -19,7 +19,7 @@ from typing import Any
 
 import reflex as rx
 
-from jo_app.db import session_scope
+from jo_app.db import autocommit_reads, session_scope
 from jo_app.models import Role
 from jo_app.services.accounts import identity_cache
 from jo_app.services.accounts.sessions import SessionInfo
@@ -54,11 +54,15 @@ def _resolve(token: str | None) -> SessionInfo | None:
 
 
 def _resolve_then(token: str | None, roles: frozenset[str], work: Callable[..., Any],
-                  args: tuple[Any, ...]) -> tuple[SessionInfo | None, Any]:
-    """Resolve the session, then run `work(db, user_id, *args)` in the same database session (one thread hop)."""
+                  args: tuple[Any, ...], read_only: bool = False) -> tuple[SessionInfo | None, Any]:
+    """Resolve the session, then run `work(db, user_id, *args)` in the same database session (one thread hop).
+    `read_only`: `work` only reads; its statements run without a transaction around them (`db.autocommit_reads`:
+    no BEGIN / COMMIT round trips)."""
     if not token:
         return None, None
     with session_scope() as db:
+        if read_only:
+            autocommit_reads(db)
         info = identity_cache.resolve(db, token)
         if info is None or (roles and info.role not in roles):
             return None, None
@@ -105,13 +109,14 @@ class AuthState(rx.State):
             return None
         return info
 
-    async def run_as_user(self, work: Callable[..., Any], *args: Any,
-                          roles: tuple[Role, ...] = ()) -> tuple[SessionInfo | None, Any]:
+    async def run_as_user(self, work: Callable[..., Any], *args: Any, roles: tuple[Role, ...] = (),
+                          read_only: bool = False) -> tuple[SessionInfo | None, Any]:
         """`require_user(*roles)` and then `work(db, user_id, *args)` (blocking, in a thread) in ONE database
         session: the identity is still re-read from the database, without a second thread hop and session.
-        Returns (None, None) when there is no such user; exceptions of `work` propagate (its writes rolled back)."""
+        Returns (None, None) when there is no such user; exceptions of `work` propagate (its writes rolled back).
+        `read_only`: `work` only reads (see `_resolve_then`)."""
         return await asyncio.to_thread(_resolve_then, self._session_token(),
-                                       frozenset(role.value for role in roles), work, args)
+                                       frozenset(role.value for role in roles), work, args, read_only)
 
     def _show_identity(self, info: SessionInfo | None) -> None:
         """Set the display-only identity vars from a resolution made by the handler."""

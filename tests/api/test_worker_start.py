@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from jo_app.api import warmup
 from jo_app.api.app import api
-from jo_app.asgi import api_first, freeze_startup_heap, transformed_api
+from jo_app.asgi import api_first, freeze_startup_heap, transformed_api, warm_routes
 from jo_app.models import AuditLog, ScanAttempt, Ticket, TicketStatus
 from tests.api.conftest import World, bearer, buy
 
@@ -115,3 +115,35 @@ def test_every_page_loads_the_identity_first() -> None:
         expected = own_identity.get(route, AuthState.load_identity.fn)
         assert events[0].fn is expected, route
     assert len(app.get_load_events("paiement")) == 1
+
+
+def test_the_route_tables_are_built_before_the_first_websocket(monkeypatch) -> None:
+    """FastAPI builds each included router's matching tables on the first request that walks it; a websocket
+    `/_event` connection walks them all (~0.1-0.2 s of CPU). `warm_routes` builds them at start."""
+    from fastapi import APIRouter, FastAPI, routing
+
+    def websocket_match(app: FastAPI) -> None:
+        scope = {"type": "websocket", "path": "/_event/", "root_path": "", "query_string": b"", "headers": []}
+        for route in app.router.routes:
+            route.matches(dict(scope))
+
+    built: list[object] = []
+    original = routing._IncludedRouter._build_effective_context
+    monkeypatch.setattr(routing._IncludedRouter, "_build_effective_context",
+                        lambda self, route: built.append(route) or original(self, route))
+    for warm in (False, True):
+        app, inner = FastAPI(), APIRouter(prefix="/inner")
+        inner.add_api_route("/x", lambda: {})
+        outer = APIRouter(prefix="/outer")
+        outer.add_api_route("/y", lambda: {})
+        outer.include_router(inner)
+        app.include_router(outer)
+        if warm:
+            assert warm_routes(app) == 2  # the two included routers, nested included
+        built.clear()
+        websocket_match(app)
+        assert bool(built) is not warm  # cold: the first websocket builds them; warmed: nothing left to build
+    warm_routes(api)  # the app's own API: every table built
+    built.clear()
+    websocket_match(api)
+    assert built == []

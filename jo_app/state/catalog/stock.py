@@ -14,7 +14,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.state import StateUpdate
 
-from jo_app.db import session_scope
+from jo_app.db import read_scope
 from jo_app.live import TopicSpec, delta_update, hub
 from jo_app.services.catalog import listing as catalog
 
@@ -23,7 +23,7 @@ TOPIC = "stock"
 
 def read_seats_left() -> dict[str, int]:
     """Seats left per published event id (as str), from the database (blocking)."""
-    with session_scope() as session:
+    with read_scope() as session:  # one statement, no transaction round trips
         return {str(event_id): int(left) for event_id, left in catalog.published_seats_left(session).items()}
 
 

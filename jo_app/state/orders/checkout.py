@@ -126,7 +126,7 @@ class CheckoutState(AuthState):
     async def load(self):
         """on_load (the page's only one: it also sets the display identity, see `App.add_page`): the user's cart
         (the payment's key is derived from the cart when paying, not here)."""
-        user, data = await self.run_as_user(_quote_in)  # identity and cart in one database session
+        user, data = await self.run_as_user(_quote_in, read_only=True)  # identity and cart: one session, reads
         self._show_identity(user)
         if user is None:
             return login_redirect("/paiement")

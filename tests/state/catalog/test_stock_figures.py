@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
 
+from jo_app.db import read_scope
 from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.catalog.admin import EventInput
 from jo_app.state.catalog import stock
@@ -16,13 +16,7 @@ from jo_app.timeutil import utcnow
 
 @pytest.fixture
 def db_engine(engine, monkeypatch):
-    @contextmanager
-    def scope():
-        with Session(engine, expire_on_commit=False) as db:
-            yield db
-            db.commit()
-
-    monkeypatch.setattr(stock, "session_scope", scope)
+    monkeypatch.setattr(stock, "read_scope", lambda: read_scope(engine))  # the reads without a transaction
     return engine
 
 

@@ -90,15 +90,16 @@ def _quote_in(session, user_id: int) -> dict[str, Any]:
 def _pay_in(session, user_id: int, card: payment.PaymentCard, previous_key: str, client_ip: str | None,
             passes: list[str] | None = None):
     """Pay the cart as it is in the database now; returns (result, key used). An empty cart whose last key from
-    this page already produced an order (a resubmit after success) gives that order back."""
-    key = cart_key.content_key(session, user_id)
+    this page already produced an order (a resubmit after success) gives that order back. The key is read in the
+    statement that locks the cart for the payment (`cart_key.key_and_lock`)."""
+    key, locked = cart_key.key_and_lock(session, user_id)
     if key is None and previous_key:
         existing = checkout_service.find_existing(session, user_id, previous_key)
         if existing is not None:
             return existing, previous_key
     key = key or "cart-empty"
     return checkout_service.checkout(session, user_id, card, idempotency_key=key, client_ip=client_ip,
-                                     queue_pass=passes), key
+                                     queue_pass=passes, locked=locked), key
 
 
 def _pay(user_id: int, card: payment.PaymentCard, previous_key: str, client_ip: str | None):

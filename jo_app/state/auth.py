@@ -118,11 +118,17 @@ class AuthState(rx.State):
         return await asyncio.to_thread(_resolve_then, self._session_token(),
                                        frozenset(role.value for role in roles), work, args, read_only)
 
+    def _assign(self, **values: Any) -> None:
+        """Set public vars, only those whose value changes: Reflex sends (and the disk manager saves) every var
+        assigned, equal or not, so a page load that finds what the tab already shows sends nothing for it."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
     def _show_identity(self, info: SessionInfo | None) -> None:
         """Set the display-only identity vars from a resolution made by the handler."""
-        self.is_authenticated = info is not None
-        self.user_first_name = info.first_name if info else ""
-        self.user_role = info.role if info else ""
+        self._assign(is_authenticated=info is not None, user_first_name=info.first_name if info else "",
+                     user_role=info.role if info else "")
 
     @rx.event
     async def load_identity(self):

@@ -131,13 +131,12 @@ class CheckoutState(AuthState):
         self._show_identity(user)
         if user is None:
             return login_redirect("/paiement")
-        self.paying = False  # (a payment holds the state lock: none is running while this runs)
-        self.form_error, self.field_errors = "", {}
-        self.lines, self.can_checkout = data["lines"], data["can_checkout"]
-        self.total_fr, self.total_en = data["total_fr"], data["total_en"]
-        self.show_test_cards = not get_settings().is_production
-        self.test_cards = list(payment.TEST_CARDS) if self.show_test_cards else []
-        self.loaded = True
+        show_test_cards = not get_settings().is_production
+        self._assign(  # only what changed since this tab last showed the page is sent
+            paying=False,  # (a payment holds the state lock: none is running while this runs)
+            form_error="", field_errors={}, lines=data["lines"], can_checkout=data["can_checkout"],
+            total_fr=data["total_fr"], total_en=data["total_en"], show_test_cards=show_test_cards,
+            test_cards=list(payment.TEST_CARDS) if show_test_cards else [], loaded=True)
         cart = await self.get_state(CartState)  # the seat hold's countdown and its expiry watcher
         cart._apply(data)
         return cart._watch()
@@ -177,7 +176,7 @@ class CheckoutState(AuthState):
             yield login_redirect("/paiement")
             return
         card, errors = parse_card(form if isinstance(form, dict) else {})
-        self.field_errors, self.form_error = errors, ""
+        self._assign(field_errors=errors, form_error="")
         if card is None:
             return
         passes = (await self.get_state(QueueState))._pass_list()

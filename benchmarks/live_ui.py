@@ -472,7 +472,8 @@ def main() -> None:
     parser.add_argument("--full-hydrate", action="store_true", help="pages do not send the compiled state hashes "
                         "(the backend sends the full state, as on a reconnect); default: as a browser's first load")
     parser.add_argument("--profile", metavar="FILE", help="py-spy the server worker during the first UI orders run "
-                        "(collapsed stacks written to FILE)")
+                        "(collapsed stacks written to FILE; env BENCH_PYSPY_FLAGS replaces the default py-spy flags "
+                        "`--nonblocking --gil`, e.g. `--native --gil`)")
     args = parser.parse_args()
     jobs = "off" if args.no_mail else args.jobs
     if not args.full_hydrate:

@@ -37,13 +37,3 @@ def _empty_public_cache():
     yield
     public_cache.clear()
 
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    """The test database as the app's default engine: every `session_scope()` of the states, routes and services
-    opens its sessions there (one switch, instead of patching each module that imported `session_scope`)."""
-    from jo_app import db
-    from jo_app.config import get_settings
-
-    monkeypatch.setitem(db._ENGINES, get_settings().database_url, engine)
-    return engine

@@ -85,7 +85,7 @@ def ticket_documents(session: Session, order_id: int) -> list[TicketDocument]:
                                                                for tid, text in signed.items()])
         if stored.rowcount != len(signed):  # another process stored some first: theirs is the one to print
             current = session.execute(select(Ticket.id, Ticket.qr_payload).where(Ticket.id.in_(list(signed))))
-            signed = dict(current.tuples().all())
+            signed = {ticket_id: text for ticket_id, text in current}
         session.commit()
         payloads.update(signed)
     return [TicketDocument(

@@ -6,6 +6,7 @@ No authorization here (see `ticket_render`). Identical input gives byte-identica
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from reportlab import rl_config
@@ -23,6 +24,7 @@ from jo_app.models import TicketStatus
 from jo_app.services.tickets.document import TicketDocument, pack_label, paris_time, qr_matrix
 from jo_app.services.tickets.notice import live_only_notice
 
+_DARK_RUN = re.compile(rb"\x01+")
 QR_SIZE = 7.5 * cm  # symbol including its quiet zone; the printed code stays >= 6 cm
 _NAVY, _BLUE, _RED, _GOLD, _INK = (HexColor(c) for c in ("#0B1F4B", "#1F4FBF", "#E1000F", "#C9A227", "#111111"))
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -49,18 +51,10 @@ def _qr_rects(matrix: list[list[bool]]) -> list[tuple[int, int, int, int]]:
     done: list[tuple[int, int, int, int]] = []
     open_: dict[tuple[int, int], int] = {}  # (start, end) of a run -> the row its rectangle began on
     for row_index, row in enumerate([*matrix, []]):  # an empty last row closes every rectangle
-        runs, col, width = set(), 0, len(row)
-        while col < width:
-            if row[col]:
-                start = col
-                while col < width and row[col]:
-                    col += 1
-                runs.add((start, col))
-            col += 1
-        for run in list(open_):
-            if run not in runs:
-                top = open_.pop(run)
-                done.append((run[0], top, run[1] - run[0], row_index - top))
+        runs = {match.span() for match in _DARK_RUN.finditer(bytes(row))}  # bools as bytes 0/1: runs found in C
+        for run in [run for run in open_ if run not in runs]:
+            top = open_.pop(run)
+            done.append((run[0], top, run[1] - run[0], row_index - top))
         for run in runs:
             open_.setdefault(run, row_index)
     return done

@@ -7,6 +7,7 @@ alternative in which every user-supplied value is escaped. Prices and dates: Bab
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import smtplib  # noqa: F401  (callers catch mail.smtplib's errors)
@@ -58,7 +59,14 @@ def build_message(
         message.add_alternative(html_body, subtype="html", charset="utf-8")
     for filename, mime_type, content in attachments:
         maintype, _, subtype = mime_type.partition("/")
-        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+        part = EmailMessage(policy=policy.SMTP)  # what add_attachment builds, the base64 lines encoded in C
+        part["Content-Type"] = f"{maintype}/{subtype or 'octet-stream'}"
+        part["Content-Transfer-Encoding"] = "base64"
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+        part.set_payload(base64.encodebytes(content).decode("ascii"))
+        if message.get_content_subtype() != "mixed":
+            message.make_mixed()
+        message.attach(part)
     return message
 
 

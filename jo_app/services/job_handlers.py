@@ -37,7 +37,8 @@ def order_confirmation(session: Session, payload: dict[str, Any]) -> None:
             for document in order_documents.ticket_documents(session, order.order_id)]
     mail.send_order_confirmation(order.email, str(payload.get("first_name") or ""), order.reference,
                                  list(order.lines), order.total_cents, pdfs, lang=lang)
-    mail_ownership.notify_resale_sellers(session, order.order_id)  # official resale
+    if payload.get("resale", True):  # official resale (jobs queued before this flag existed: looked for)
+        mail_ownership.notify_resale_sellers(session, order.order_id)
 
 
 def order_cancelled(session: Session, payload: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ ticket payload signing and PDFs, the .eml build, delivery, completion) and print
 per job (p50 / mean, all its threads) with its wall time. Delivery goes over SMTP to a sink in a separate
 process (`--smtp-port`, aiosmtpd, its CPU not counted), or with `--smtp-port 0` to the outbox folder (files).
 The first `--warmup` jobs (fonts, imports, statement caches) are not counted. `--profile FILE` writes a cProfile
-of the measured jobs.
+of the measured jobs. `--cache-files N` first puts N other tickets' files in the PDF cache folder.
 """
 
 from __future__ import annotations
@@ -103,12 +103,17 @@ def main() -> None:
     parser.add_argument("--static-qr", default="on", choices=("on", "off"))
     parser.add_argument("--smtp-port", type=int, default=3401, help="0: write .eml files to the outbox instead")
     parser.add_argument("--profile", help="write a cProfile of the measured jobs to this file")
+    parser.add_argument("--cache-files", type=int, default=0,
+                        help="other tickets' files already in the PDF cache folder (a cache after N tickets)")
     args = parser.parse_args()
     packs = [p.strip() for p in args.packs.split(",") if p.strip()]
 
     sink = None
     with tempfile.TemporaryDirectory(prefix="jo_bench_mail_") as folder, temp_database() as engine:
         os.environ.update(CACHE_DIR=f"{folder}/cache", OUTBOX_DIR=f"{folder}/outbox")
+        os.makedirs(f"{folder}/cache/tickets", mode=0o700)
+        for index in range(args.cache_files):  # empty files named as cached tickets' PDFs (ids never used here)
+            open(f"{folder}/cache/tickets/{10**8 + index}-0123456789abcdef.fr.pdf", "wb").close()
         if args.smtp_port:
             ready = multiprocessing.get_context("spawn").Event()
             sink = multiprocessing.get_context("spawn").Process(target=_sink, args=(args.smtp_port, ready), daemon=True)

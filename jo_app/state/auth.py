@@ -69,6 +69,17 @@ def _resolve_then(token: str | None, roles: frozenset[str], work: Callable[..., 
         return info, work(db, info.user_id, *args)
 
 
+def _identify_then(token: str, roles: frozenset[str], work: Callable[..., Any],
+                   args: tuple[Any, ...]) -> tuple[SessionInfo | None, Any]:
+    """Resolve the session; run `work(db, user_id, *args)` in the same database session only when the user holds one
+    of `roles`. The identity is returned whatever the role (for the display identity)."""
+    with session_scope() as db:
+        info = identity_cache.resolve(db, token)
+        if info is None or info.role not in roles:
+            return info, None
+        return info, work(db, info.user_id, *args)
+
+
 class AuthState(rx.State):
     """Base of every state that needs the current user."""
 
@@ -134,3 +145,18 @@ class AuthState(rx.State):
     async def load_identity(self):
         """Refresh the display-only identity vars (call from every page's on_load)."""
         self._show_identity(await self.current_user())
+
+    async def identify_then(self, work: Callable[..., Any], *args: Any,
+                            roles: tuple[Role, ...]) -> tuple[SessionInfo | None, Any]:
+        """The current user whatever their role (None when not logged in), and `work(db, user_id, *args)` (blocking,
+        in a thread, in the same database session as the identity read) only when they hold one of `roles` (else
+        None): a page's on_load checks the role, shows the identity and reads its data in one thread hop. The
+        caller still decides from the returned `info.role`; exceptions of `work` propagate (its writes rolled back)."""
+        token = self._session_token()
+        if not token:
+            return None, None
+        allowed = frozenset(role.value for role in roles)
+        cached = identity_cache.lookup(token)
+        if cached is not None and cached.role not in allowed:
+            return cached, None  # no thread hop for a page its user may not use
+        return await asyncio.to_thread(_identify_then, token, allowed, work, args)

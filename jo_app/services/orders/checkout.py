@@ -216,7 +216,8 @@ def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow],
                             tickets=len(tickets)))
     if confirmation_mail:  # in the buyer's stored language, read when it is sent
         later.add(*jobs.insert_job(session, jobs.ORDER_CONFIRMATION, {
-            "order_id": order_id, "user_id": user_id, "reference": reference, "first_name": buyer.first_name}))
+            "order_id": order_id, "user_id": user_id, "reference": reference, "first_name": buyer.first_name,
+            "resale": bool(resold)}))  # the sellers' notices: looked for only when the order bought listed tickets
     events.announce(session, events.OrderPlaced(order_id, reference, user_id, view.total_cents, len(ticket_ids)))
     claim = SeatClaim(dict(persons_by_event), {line.event_id: line.event_title for line in view.lines}, held,
                       later)

@@ -26,7 +26,8 @@ from jo_app.services.orders import cart as cart_service
 from jo_app.services.orders import cart_view
 from jo_app.services.orders.cart_view import CartView
 from jo_app.state.auth import AuthState
-from jo_app.state.shop_format import as_int, labels
+from jo_app.state.client_input import as_int
+from jo_app.state.shop_format import labels
 from jo_app.timeutil import utcnow
 
 LOGIN_PATH = "/connexion"

@@ -27,9 +27,9 @@ from jo_app.services.errors import DomainError
 from jo_app.services.orders import cart_key, cart_view
 from jo_app.services.orders import checkout as checkout_service
 from jo_app.state.auth import AuthState, _resolve_then
+from jo_app.state.client_input import clean_text
 from jo_app.state.orders.cart import CartState, login_redirect, view_dict
 from jo_app.state.orders.queue import QueueState
-from jo_app.state.shop_format import clean_text
 
 log = logging.getLogger(__name__)
 FIELDS = ("card_number", "expiry", "cvc", "holder")

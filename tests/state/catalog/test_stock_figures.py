@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import Session
 
-from jo_app.db import read_scope
 from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.catalog.admin import EventInput
 from jo_app.state.catalog import stock
 from jo_app.timeutil import utcnow
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    monkeypatch.setattr(stock, "read_scope", lambda: read_scope(engine))  # the reads without a transaction
-    return engine
 
 
 def _event(engine, *, capacity: int, published: bool = True, days: int = 5) -> int:

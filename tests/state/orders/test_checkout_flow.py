@@ -6,7 +6,6 @@ and re-checks the identity server-side."""
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -15,26 +14,14 @@ from reflex_base.registry import RegistrationContext
 from sqlmodel import Session, func, select
 
 from jo_app import application
-from jo_app.db import session_scope
 from jo_app.models import Order
 from jo_app.services.orders import cart as cart_service
-from jo_app.state import auth
-from jo_app.state.orders import cart
-from jo_app.state.orders import checkout as checkout_state
 from jo_app.state.orders.cart import CartState
 from jo_app.state.orders.checkout import CheckoutState
 from tests.state.catalog.test_shop_handlers import GOOD, _cart, _offers, _user
 from tests.state.conftest import make_state as _state
 
 DECLINED = {**GOOD, "card_number": "4000 0000 0000 0002"}
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    """The states' database access on the test database."""
-    for module in (auth, cart, checkout_state):
-        monkeypatch.setattr(module, "session_scope", partial(session_scope, engine))
-    return engine
 
 
 def _orders(engine, user_id: int) -> int:

@@ -8,12 +8,10 @@ emptied by it, and a resubmit of an already-paid cart gives back that order with
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlmodel import Session, func, select
 
-from jo_app.db import session_scope
 from jo_app.models import Order
 from jo_app.services import payment
 from jo_app.services.accounts import users
@@ -29,8 +27,8 @@ CARD = payment.PaymentCard("4242424242424242", 12, utcnow().year + 2, "123", "Ad
 
 
 @pytest.fixture
-def world(engine, monkeypatch):
-    monkeypatch.setattr(checkout_state, "session_scope", partial(session_scope, engine))
+def world(db_engine):
+    engine = db_engine
     with Session(engine) as db:
         user = users.create_user(db, email="key@example.org", password="Piste!Verte2024", first_name="A",
                                  last_name="B", verified=True)

@@ -98,23 +98,27 @@ def test_startup_heap_is_frozen() -> None:
 
 
 def test_every_page_loads_the_identity_first() -> None:
+    """Each page's first on_load resolves the identity: AuthState.load_identity, or, on the pages below, their one
+    on_load, which shows the identity it resolves (tests/state/accounts/test_identity_cache.py,
+    tests/state/catalog/test_shop_identity.py, tests/state/gate/test_gate_handlers.py,
+    tests/state/test_admin_dashboard_load.py check that it does)."""
     from jo_app.jo_app import app
+    from jo_app.state.admin_dashboard import AdminDashboardState
     from jo_app.state.auth import AuthState
-
-    # Pages whose only on_load shows the identity it resolves (tests/ui/test_identity_cache.py checks it does).
     from jo_app.state.catalog.shop import EventPageState, ShopState
+    from jo_app.state.gate.control import GateState
     from jo_app.state.orders.checkout import CheckoutState
 
-    # (the catalogue and session pages: tests/ui/test_shop_identity.py)
     own_identity = {"paiement": CheckoutState.load.fn, "billetterie": ShopState.load.fn,
-                    "billetterie/[event_id]": EventPageState.load.fn}
+                    "billetterie/[event_id]": EventPageState.load.fn, "controle": GateState.on_load.fn,
+                    "admin": AdminDashboardState.load.fn}
     routes = list(app._unevaluated_pages)
     assert len(routes) > 20
     for route in routes:
         events = app.get_load_events(route)
         expected = own_identity.get(route, AuthState.load_identity.fn)
         assert events[0].fn is expected, route
-    assert len(app.get_load_events("paiement")) == 1
+    assert [len(app.get_load_events(route)) for route in ("paiement", "controle", "admin")] == [1, 1, 1]
 
 
 def test_the_route_tables_are_built_before_the_first_websocket(monkeypatch) -> None:

@@ -3,6 +3,8 @@ batch and stored, a payload stored meanwhile by another process kept."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import text, update
 from sqlmodel import Session
@@ -50,9 +52,15 @@ def test_documents_match_the_per_ticket_read_and_payloads_are_stored(session: Se
         order_documents.read_order(session, user.id + 1, order.reference)  # someone else's order: not found
 
 
-def test_a_payload_stored_meanwhile_is_the_one_printed(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("concurrent writers: PostgreSQL (SQLite serialises them with a database lock)")
+@pytest.fixture
+def pg_session(pg_engine) -> Iterator[Session]:
+    with Session(pg_engine, expire_on_commit=False) as session:
+        yield session
+
+
+def test_a_payload_stored_meanwhile_is_the_one_printed(pg_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Concurrent writers: PostgreSQL only (SQLite serialises them with a database lock)."""
+    session = pg_session
     _user, order, tickets = _order(session)
     real = signing.get_active_key
 

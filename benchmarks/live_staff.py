@@ -8,6 +8,9 @@
   the response of one REST API scan of a fresh ticket to each device's receipt of the new admitted count.
 Prints, per kind: time to open, server CPU and RSS per open page (socket + hydrate + on_load (+ configure)),
 pages updated, latency p50/p99/max, and the RSS after the pages left.
+
+`python -m benchmarks.live_staff [--rounds 5] [--gate-devices 50] [--admin-pages 100]` opens the staff pages alone,
+several rounds on one server, and prints the median CPU per page (see `main`).
 """
 
 from __future__ import annotations
@@ -184,3 +187,80 @@ def run(port: int, meter: CpuMeter, server, engine, rss_mb, post_order, post_sca
 
         bench_staff("gate devices", port, meter, server, rss_mb, scan, [("/controle", c) for c in cookies],
                     admitted_more, after_open=configure)
+
+
+# --- staff pages alone: `python -m benchmarks.live_staff` -----------------------------------------------------------
+
+def main() -> None:
+    """Only the staff pages, several rounds on one server (a per-page figure steadier than one round on a loaded
+    machine): each round opens `--gate-devices` configured gate devices, then `--admin-pages` dashboards, prints the
+    server CPU per open page, closes them; prints the median per kind. Same server as `benchmarks.live_ui`."""
+    import argparse
+    import os
+
+    from benchmarks import live_ui
+    from benchmarks.common import temp_database
+    from benchmarks.http import free_port, stop_server
+    from benchmarks.wsclient import initial_state_hashes
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--gate-devices", type=int, default=50)
+    parser.add_argument("--admin-pages", type=int, default=100)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    Page.hashes = initial_state_hashes()
+    with temp_database() as engine:
+        _users, event_id, _offer_id, _events = live_ui.seed(engine, 1, 200_000)
+        port = port_of[0] = args.port or free_port()
+        server = live_ui.start_server(engine.url.render_as_string(hide_password=False), port, 1, "", "off")
+        try:
+            meter = CpuMeter(server, engine, engine.url.database)
+            gate = [("/controle", c) for c in staff_cookies(engine, Role.EMPLOYEE, args.gate_devices)[1]]
+            admin = [("/admin", c) for c in staff_cookies(engine, Role.ADMIN, args.admin_pages)[1]]
+
+            async def configure(page: Page) -> None:
+                configured = page.expect(lambda u: ((u.get("delta") or {}).get(GATE_LIVE) or {}).get(
+                    "live_event_id_rx_state_") == event_id)
+                page.send(f"{GATE}.configure", {"form": {"gate": "Bench lane", "event_id": str(event_id)}})
+                await asyncio.wait_for(configured, 30)
+
+            async def one_round(kind: str, paths_cookies: list[tuple[str, str]], after_open) -> float:
+                before = meter.sample()
+                pages, failures = await _open_all(paths_cookies, Watch(lambda _u: False), after_open)
+                await asyncio.sleep(0.3)
+                cpu = CpuMeter.used(before, meter.sample())
+                per_page = cpu["server"] / max(len(pages), 1) * 1000
+                print(f"  {kind}: {len(pages)} open ({failures} failed), server CPU per page {per_page:.1f} ms "
+                      f"(+PostgreSQL {cpu['postgres'] / max(len(pages), 1) * 1000:.2f} ms), load "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)
+                for page in pages:
+                    await page.close()
+                await asyncio.sleep(3.0)
+                return per_page
+
+            async def run_rounds() -> None:
+                figures: dict[str, list[float]] = {"gate devices": [], "admin dashboards": []}
+                warm_ups = (("gate devices", gate[:10], configure), ("admin dashboards", admin[:10], None))
+                for kind, pages, after in warm_ups:
+                    if pages:
+                        await one_round(f"warm-up {kind}", pages, after)
+                for _ in range(args.rounds):
+                    if gate:
+                        figures["gate devices"].append(await one_round("gate devices", gate, configure))
+                    if admin:
+                        figures["admin dashboards"].append(await one_round("admin dashboards", admin, None))
+                for kind, values in figures.items():
+                    if values:
+                        print(f"{kind}: median {sorted(values)[len(values) // 2]:.1f} ms per page over "
+                              f"{len(values)} rounds ({', '.join(f'{v:.1f}' for v in values)})")
+
+            print(f"Staff pages: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+                  f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            asyncio.run(run_rounds())
+        finally:
+            stop_server(server)
+
+
+if __name__ == "__main__":
+    main()

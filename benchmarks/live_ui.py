@@ -472,7 +472,8 @@ def main() -> None:
     parser.add_argument("--full-hydrate", action="store_true", help="pages do not send the compiled state hashes "
                         "(the backend sends the full state, as on a reconnect); default: as a browser's first load")
     parser.add_argument("--profile", metavar="FILE", help="py-spy the server worker during the first UI orders run "
-                        "(collapsed stacks written to FILE)")
+                        "(collapsed stacks written to FILE; env BENCH_PYSPY_FLAGS replaces the default py-spy flags "
+                        "`--nonblocking --gil`, e.g. `--native --gil`)")
     args = parser.parse_args()
     jobs = "off" if args.no_mail else args.jobs
     if not args.full_hydrate:
@@ -531,7 +532,8 @@ def main() -> None:
 def _profile(server: subprocess.Popen, path: str) -> subprocess.Popen:
     workers = [pid for pid in _group_pids(server.pid) if pid != server.pid] or [server.pid]
     spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200",
-                            "--nonblocking", "--gil", "-o", path, "--pid", str(workers[0])],
+                            *os.environ.get("BENCH_PYSPY_FLAGS", "--nonblocking --gil").split(), "-o", path,
+                            "--pid", str(workers[0])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
     return spy

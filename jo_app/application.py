@@ -23,7 +23,7 @@ from reflex.state import OnLoadInternalState
 from reflex_base.event import SUPERSEDES_MARKER, EventHandler
 from reflex_base.registry import RegistrationContext
 
-from jo_app.asgi import ASGIApp, api_first, freeze_startup_heap, transformed_api
+from jo_app.asgi import ASGIApp, api_first, freeze_startup_heap, transformed_api, warm_routes
 from jo_app.state.auth import AuthState
 
 _INLINE_LOADS: set[Any] = set()  # the functions of the on_load handlers run inside on_load_internal
@@ -57,7 +57,10 @@ class App(rx.App):
 
     def __call__(self) -> ASGIApp:
         reflex_asgi = super().__call__()  # also mounts the Reflex app inside the FastAPI transformer
-        asgi = api_first(reflex_asgi, transformed_api(self.api_transformer), self._set_contexts_internal)
+        api = transformed_api(self.api_transformer)
+        asgi = api_first(reflex_asgi, api, self._set_contexts_internal)
+        warm_routes(self.api_transformer[0] if isinstance(self.api_transformer, list | tuple) else
+                    self.api_transformer)
         freeze_startup_heap()
         return asgi
 

@@ -110,6 +110,17 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def db_engine(engine, monkeypatch):
+    """The test database as the app's default engine: every `session_scope()` of the states, routes and services
+    opens its sessions there (one switch, instead of patching each module that imported `session_scope`)."""
+    from jo_app import db
+    from jo_app.config import get_settings
+
+    monkeypatch.setitem(db._ENGINES, get_settings().database_url, engine)
+    return engine
+
+
+@pytest.fixture
 def pg_engine(postgres_url: str) -> Iterator[Engine]:
     """PostgreSQL only (concurrency tests need real row locking and many connections)."""
     eng = _engine_for(postgres_url)

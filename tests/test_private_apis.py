@@ -275,6 +275,36 @@ def test_reflex_client_storage_reset() -> None:
     assert "substate._reset_client_storage()" in inspect.getsource(reflex_tuning._original_reset)
 
 
+def test_reflex_chain_updates_and_the_namespace_emitter() -> None:
+    from reflex_base.event.processor import base_state_processor
+    from reflex_base.event.processor.event_processor import EventProcessor
+
+    from jo_app.live import one_message
+
+    assert parameters(one_message._original) == ["events", "handler_name", "root_state"]
+    assert parameters(base_state_processor._check_valid_yield)[:2] == ["events", "handler_name"]
+    source = inspect.getsource(base_state_processor.process_event)  # looks chain_updates up in its module
+    assert "await chain_updates(" in source
+    original = inspect.getsource(one_message._original)  # the delta first, then frontend events apart
+    assert "_get_resolved_delta()" in original and "root_state._clean()" in original and "_route_events" in original
+
+    class _Namespace:
+        async def emit_update(self, update, token):
+            pass
+
+    namespace = _Namespace()
+    emit_delta = EventProcessor().configure(event_namespace=namespace)._root_context.emit_delta_impl
+    assert one_message._namespace_of(emit_delta) is namespace
+
+
+def test_fastapi_included_router_tables() -> None:
+    from fastapi import routing
+
+    assert parameters(routing._IncludedRouter.effective_candidates) == ["self"]
+    assert parameters(routing._IncludedRouter.effective_low_priority_routes) == ["self"]
+    assert "_build_effective_context" in inspect.getsource(routing._IncludedRouter.effective_candidates)
+
+
 def test_the_checklist_lists_every_check_here() -> None:
     text = CHECKLIST.read_text()
     names = [name for name in globals() if name.startswith("test_") and "checklist" not in name]

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jo_app.api import devices
+from jo_app.api.deps import SESSION_COOKIE, same_origin
 from jo_app.config import get_settings
 from jo_app.db import session_scope
 from jo_app.services.accounts import session_handoff, sessions
@@ -32,8 +32,6 @@ from jo_app.web.redirects import DEFAULT_NEXT, safe_next
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-
-SESSION_COOKIE = "jo_session"
 
 
 def _no_store(response: Response) -> Response:
@@ -100,21 +98,10 @@ async def cleared(next: str = DEFAULT_NEXT) -> Response:
     return _clear(RedirectResponse(safe_next(next), status_code=303))
 
 
-def _same_origin(request: Request) -> bool:
-    site = request.headers.get("sec-fetch-site")
-    if site is not None:
-        return site in ("same-origin", "none")
-    origin = request.headers.get("origin")
-    if origin is None:
-        return False
-    host = request.headers.get("host", "")
-    return urlsplit(origin).netloc == host
-
-
 @router.post("/auth/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
     """Revoke the cookie's session and clear the cookie (cross-site requests are refused)."""
-    if not _same_origin(request):
+    if not same_origin(request):
         return Response(status_code=403)
     await asyncio.to_thread(_revoke, request.cookies.get(SESSION_COOKIE))
     return _clear(RedirectResponse("/", status_code=303))

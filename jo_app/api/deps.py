@@ -110,7 +110,9 @@ def client_ip(request: Request) -> str | None:
     return address[:45] if address else None
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
+    """The request comes from this site's own pages (Sec-Fetch-Site, else Origin against Host): a state change
+    by cookie is refused otherwise (CSRF)."""
     site = request.headers.get("sec-fetch-site")
     if site is not None:
         return site in ("same-origin", "none")
@@ -199,7 +201,7 @@ def _credentials(request: Request, credentials: HTTPAuthorizationCredentials | N
         raise unauthorized("Use 'Authorization: Bearer <token>'.", "invalid_token")
     if not cookie:
         return None
-    return Credentials(cookie=cookie, may_change_state=request.method in SAFE_METHODS or _same_origin(request))
+    return Credentials(cookie=cookie, may_change_state=request.method in SAFE_METHODS or same_origin(request))
 
 
 async def optional_credentials(

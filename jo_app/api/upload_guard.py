@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import Request
 
-from jo_app.api.deps import SESSION_COOKIE, Credentials, _same_origin, authenticate, get_db_engine
+from jo_app.api.deps import SESSION_COOKIE, Credentials, authenticate, get_db_engine, same_origin
 from jo_app.api.errors import ApiError, unauthorized
 from jo_app.models import Role
 from jo_app.services.catalog import images
@@ -86,7 +86,7 @@ def _check_caller(engine: Engine, request: Request, roles: frozenset[str]) -> No
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise unauthorized()
-    credentials = Credentials(cookie=cookie[:512], may_change_state=_same_origin(request))
+    credentials = Credentials(cookie=cookie[:512], may_change_state=same_origin(request))
     with Session(engine, expire_on_commit=False) as db:
         principal = authenticate(db, credentials)
     if principal.role not in roles:

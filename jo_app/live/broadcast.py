@@ -61,6 +61,11 @@ async def broadcast(sio: Any, event: str, data: Any, namespace: str, room: str) 
     return write(sio, message, namespace, room)
 
 
+def room_size(sio: Any, namespace: str, room: str) -> int:
+    """How many sockets of this process are in `room`."""
+    return len(getattr(sio.manager, "rooms", {}).get(namespace, {}).get(room) or ())
+
+
 def send_to(sio: Any, event: str, data: Any, namespace: str, room: str, sids: Iterable[str]) -> int:
     """Send `event` with `data`, encoded once, to those of the Socket.IO `sids` that are in `room` in this process
     (a page that left, or moved to another room, is skipped); returns the sockets written."""

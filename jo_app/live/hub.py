@@ -18,16 +18,15 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from reflex.state import StateUpdate
 
 from jo_app.live import broadcast, engineio_tuning
-from jo_app.live.updates import delta_update, events_update
+from jo_app.live.topics import Reader, TopicSpec, delta_update, events_update
 
-__all__ = ["NAMESPACE", "Hub", "TopicSpec", "delta_update", "events_update", "hub"]
+__all__ = ["NAMESPACE", "Hub", "Reader", "TopicSpec", "delta_update", "events_update", "hub"]
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +35,6 @@ READ_TIMEOUT = 5.0  # seconds for a topic reader (database)
 EMIT_TIMEOUT = 5.0  # seconds to queue one update on every socket of a room
 WELCOME_DELAY = 0.02  # pages that join a topic within this share ONE message with its current figures (`welcome`)
 SNAPSHOT_MAX_AGE = 0.25  # a cached update older than this is re-read for a joining page (staleness of CLI changes)
-
-Reader = Callable[[str], StateUpdate | None]  # blocking: topic -> the update for its room (None: nothing)
-
-
-@dataclass(frozen=True)
-class TopicSpec:
-    """How to build a topic's update: `reader(topic)` (blocking), at most one push per `interval` seconds;
-    `on_change(topic)` (quick, on the loop) runs at every notification, even with no page of it in this process."""
-
-    reader: Reader
-    interval: float = 0.05
-    on_change: Callable[[str], None] | None = None
 
 
 class Hub:
@@ -60,6 +47,8 @@ class Hub:
         self._dirty: set[str] = set()
         self._pumps: dict[str, asyncio.Task] = {}
         self._cache: dict[str, tuple[float, StateUpdate]] = {}
+        self._sent: dict[str, StateUpdate] = {}  # topic -> the last update every page of its room got
+        self._apart = 0  # updates sent to some pages only, different from `_sent` (see `_sent_apart`)
         self._tasks: set[asyncio.Task] = set()
         self._welcomes: dict[str, tuple[int, asyncio.Task]] = {}  # topic -> (batch number, its pending task)
         self._welcome_batch = 0
@@ -93,11 +82,9 @@ class Hub:
         self.attach_loop()
         if self._app is not None:
             from jo_app.live import reclaim
-
             reclaim.install(self._app)
         if redis_url and self.relay is None:
             from jo_app.live.relay import Relay
-
             self.relay = Relay(self, redis_url, channel)
             self.relay.start()
 
@@ -114,24 +101,21 @@ class Hub:
     def room(topic: str) -> str:
         return f"live:{topic}"
 
-    async def join(self, sid: str | None, topic: str, *, leave_prefix: bool = False) -> None:
-        """Put the page's socket in the topic's room (from an event handler of that page). With `leave_prefix`,
-        leave the other rooms of the same prefix first (a gate device switching events)."""
+    async def join(self, sid: str | None, topic: str, *, leave_prefix: bool = False, ping_every: float = 0) -> None:
+        """Put the page's socket in the topic's room (from an event handler of that page); `leave_prefix`: leave the
+        other rooms of the same prefix first (a gate device); `ping_every`: seconds between its socket's pings."""
         self.attach_loop()
         sio = self._sio
         if not sid or sio is None:
             return
+        if ping_every:
+            engineio_tuning.ping_every(sio, sid, NAMESPACE, ping_every)
         if leave_prefix:
             prefix = self.room(topic.partition(":")[0]) + ":"
             for room in sio.manager.get_rooms(sid, NAMESPACE) or ():
                 if isinstance(room, str) and room.startswith(prefix) and room != self.room(topic):
                     await sio.leave_room(sid, room, namespace=NAMESPACE)
         await sio.enter_room(sid, self.room(topic), namespace=NAMESPACE)
-
-    def ping_every(self, sid: str | None, seconds: float) -> None:
-        """Ping this page's socket every `seconds` (capped) from now on: fewer pings for pages that only wait."""
-        if sid and self._sio is not None:
-            engineio_tuning.ping_every(self._sio, sid, NAMESPACE, seconds)
 
     async def leave(self, sid: str | None, topic: str) -> None:
         """Take the page's socket out of the topic's room (no-op when it is not in it)."""
@@ -174,6 +158,7 @@ class Hub:
             except Exception:  # a slow database under a burst of page loads: the last figures pushed, if any
                 update = (self._cache.get(topic) or (0.0, None))[1]
             if update is not None and sio is not None:
+                self._sent_apart(topic, update)
                 await asyncio.wait_for(sio.emit("event", update, to=room, namespace=NAMESPACE), EMIT_TIMEOUT)
         except Exception:
             log.warning("live welcome of %s failed", topic, exc_info=True)
@@ -205,6 +190,7 @@ class Hub:
             except Exception:  # a slow database under a burst of page loads: the last figures pushed, if any
                 update = (self._cache.get(topic) or (0.0, None))[1]
             if update is not None:
+                self._sent_apart(topic, update)
                 await asyncio.wait_for(sio.emit("event", update, to=sid, namespace=NAMESPACE), EMIT_TIMEOUT)
         except Exception:
             log.warning("live snapshot of %s for %s failed", topic, sid, exc_info=True)
@@ -246,29 +232,39 @@ class Hub:
             task = asyncio.get_running_loop().create_task(self._pump(topic), name=f"live-pump:{topic}")
             self._pumps[topic] = task
 
+    def _sent_apart(self, topic: str, update: StateUpdate) -> None:
+        """Some pages of the room get `update` on their own (a joining page): unless it is what the room was last
+        sent, the room no longer has one figure in common (the next read is pushed even if unchanged)."""
+        if self._sent.get(topic) != update:
+            self._sent.pop(topic, None)
+            self._apart += 1
+
     async def _pump(self, topic: str) -> None:
         spec = self._spec(topic)
+        delay = spec.interval if spec is not None else 0.0
         try:
             while spec is not None and topic in self._dirty:
                 self._dirty.discard(topic)
                 await self._push(topic, spec)
-                await asyncio.sleep(spec.interval)
+                await asyncio.sleep(delay)
+                if spec.burst_interval is not None:
+                    delay = min(max(delay * 2, spec.interval), spec.burst_interval)
         finally:
             self._pumps.pop(topic, None)
 
     def pages(self, topic: str) -> int:
         """How many sockets of this process are in the topic's room."""
-        sio = self._sio
-        return len(getattr(sio.manager, "rooms", {}).get(NAMESPACE, {}).get(self.room(topic)) or ()) if sio else 0
+        return broadcast.room_size(self._sio, NAMESPACE, self.room(topic)) if self._sio is not None else 0
 
     def send_to(self, topic: str, update: StateUpdate, sids: Iterable[str]) -> int:
         """Queue `update` (encoded once) on those of `sids` that are in the topic's room here; returns how many."""
-        sio = self._sio
-        return broadcast.send_to(sio, "event", update, NAMESPACE, self.room(topic), sids) if sio is not None else 0
+        self._sent_apart(topic, update)
+        return broadcast.send_to(self._sio, "event", update, NAMESPACE, self.room(topic), sids) if self._sio else 0
 
     async def _push(self, topic: str, spec: TopicSpec) -> None:
         if not self.pages(topic):  # nobody here shows it: no read, and the next joiner reads afresh
             self._cache.pop(topic, None)
+            self._sent.pop(topic, None)
             return
         try:
             update = await asyncio.wait_for(asyncio.to_thread(spec.reader, topic), READ_TIMEOUT)
@@ -281,10 +277,16 @@ class Hub:
         sio = self._sio
         if sio is None:
             return
+        if spec.skip_unchanged and self._sent.get(topic) == update:  # every page of the room shows these figures
+            return
+        self._sent.pop(topic, None)  # (unknown until this broadcast is through)
+        apart = self._apart
         try:
             await asyncio.wait_for(broadcast.broadcast(sio, "event", update, NAMESPACE, self.room(topic)),
                                    EMIT_TIMEOUT)  # encoded once, queued on each socket (jo_app.live.broadcast)
             self.pushes += 1
+            if spec.skip_unchanged and apart == self._apart:  # no page got other figures meanwhile
+                self._sent[topic] = update
         except Exception:
             log.warning("live push of %s failed", topic, exc_info=True)
 

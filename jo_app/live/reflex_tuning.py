@@ -13,6 +13,8 @@ from typing import Any
 
 from reflex.state import BaseState
 
+from jo_app.live import one_message
+
 _original_reset = BaseState._reset_client_storage
 _client_storage: dict[type, tuple[tuple[str, Any], ...]] = {}
 
@@ -37,7 +39,9 @@ def _reset_client_storage(self: BaseState) -> None:
 
 def install() -> None:
     BaseState._reset_client_storage = _reset_client_storage  # type: ignore[method-assign]
+    one_message.install()  # a handler's delta and its frontend events in one message (jo_app.live.one_message)
 
 
 def uninstall() -> None:
     BaseState._reset_client_storage = _original_reset  # type: ignore[method-assign]
+    one_message.uninstall()

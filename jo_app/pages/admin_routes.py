@@ -18,7 +18,6 @@ from jo_app.state.accounts.admin import AdminUsersState
 from jo_app.state.admin_audit import AdminAuditState
 from jo_app.state.admin_common import AdminState
 from jo_app.state.admin_dashboard import AdminDashboardState
-from jo_app.state.admin_live import AdminLiveState
 from jo_app.state.catalog.admin import AdminCatalogState
 from jo_app.state.orders.admin import AdminOrdersState
 from jo_app.state.orders.admin_onsales import AdminOnsalesState
@@ -29,9 +28,10 @@ TITLE = page_title("page.admin")
 
 def register(app: rx.App) -> None:
     """Add the admin pages to the app."""
-    # The dashboard joins the live `admin` room (after the role check): figures are pushed on each change.
-    app.add_page(dashboard_page, route="/admin", title=TITLE,
-                 on_load=[AdminState.check_access, AdminDashboardState.load, AdminLiveState.link])
+    # The dashboard's one on_load checks the role, shows the identity and the figures, and joins the live `admin`
+    # room (figures pushed on each change), inside on_load_internal: one event per page view instead of five.
+    app.add_page(dashboard_page, route="/admin", title=TITLE, on_load=AdminDashboardState.load,
+                 identity_in_load=True, inline_load=True)
     app.add_page(catalog_page, route="/admin/evenements", title=TITLE,
                  on_load=[AdminState.check_access, AdminCatalogState.load])
     app.add_page(orders_page, route="/admin/commandes", title=TITLE,

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from jo_app.i18n import normalize_lang
 from jo_app.models import EmailCodePurpose, Event, Ticket, TicketTransfer, TransferStatus, User
 from jo_app.services import jobs, mail, mail_jobs, mail_ownership
 from jo_app.services.accounts.user_lang import lang_for_email, lang_of
-from jo_app.services.orders import history as orders
+from jo_app.services.tickets import order_documents
 from jo_app.services.tickets import render as ticket_render
 
 log = logging.getLogger(__name__)
@@ -28,16 +29,16 @@ def _user(session: Session, user_id: Any) -> User | None:
 
 
 def order_confirmation(session: Session, payload: dict[str, Any]) -> None:
-    """The confirmation mail with every ticket PDF (buyer's language), then the official-resale sellers' notices."""
-    detail = orders.get_order(session, int(payload["user_id"]), str(payload["reference"]))
-    lines = [{"event": line.event_title, "offer": line.offer_title, "quantity": line.quantity,
-              "unit_price_cents": line.unit_price_cents, "starts_at": line.event_starts_at}
-             for line in detail.lines]
-    lang = lang_of(_user(session, payload["user_id"]), payload.get("lang"))
-    pdfs = [(f"billet-{t.number}.pdf", ticket_render.cached_ticket_pdf(session, t.id, lang)) for t in detail.tickets]
-    mail.send_order_confirmation(detail.summary.email, str(payload.get("first_name") or ""), detail.summary.reference,
-                                 lines, detail.summary.total_cents, pdfs, lang=lang)
-    mail_ownership.notify_resale_sellers(session, detail.summary.id)  # official resale
+    """The confirmation mail with every ticket PDF (buyer's language), then the official-resale sellers' notices.
+    The order and its tickets are read in two statements (`order_documents`), each PDF rendered once."""
+    order = order_documents.read_order(session, int(payload["user_id"]), str(payload["reference"]))
+    lang = normalize_lang(order.user_lang or payload.get("lang"))
+    pdfs = [(f"billet-{document.ticket_number}.pdf", ticket_render.cached_document_pdf(document, lang))
+            for document in order_documents.ticket_documents(session, order.order_id)]
+    mail.send_order_confirmation(order.email, str(payload.get("first_name") or ""), order.reference,
+                                 list(order.lines), order.total_cents, pdfs, lang=lang)
+    if payload.get("resale", True):  # official resale (jobs queued before this flag existed: looked for)
+        mail_ownership.notify_resale_sellers(session, order.order_id)
 
 
 def order_cancelled(session: Session, payload: dict[str, Any]) -> None:

@@ -42,9 +42,12 @@ def run_one(engine: Engine, *, worker: str | None = None, lease_seconds: float |
     if job is None:
         return False
 
+    recorded: list[str] = []
+
     def on_sent(message_id: str) -> None:
         with Session(engine, expire_on_commit=False) as progress:
-            jobs.record_sent(progress, job, message_id)
+            jobs.record_sent(progress, job, message_id, earlier=recorded)
+        recorded.append(message_id)
 
     try:
         handler = HANDLERS.get(job.kind)

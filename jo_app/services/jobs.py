@@ -11,6 +11,7 @@ again. Every call here commits (the worker's own short transactions).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -118,18 +119,14 @@ def _scrubbed(job: ClaimedJob) -> dict[str, Any]:
     return {"payload": json.dumps(kept, separators=(",", ":"))}
 
 
-def record_sent(session: Session, job: ClaimedJob, message_id: str) -> bool:
-    """Remember that the SMTP server accepted `message_id` for this job (commits). False when the lease was lost."""
-    row = session.connection().execute(select(_J.c.sent).where(_mine(job))).first()
-    if row is None:
-        session.rollback()
-        return False
-    sent = json.loads(row.sent or "[]")
-    if message_id not in sent:
-        sent.append(message_id)
-    session.connection().execute(update(_J).where(_mine(job)).values(sent=json.dumps(sent)))
+def record_sent(session: Session, job: ClaimedJob, message_id: str, *, earlier: Iterable[str] = ()) -> bool:
+    """Remember that the SMTP server accepted `message_id` for this job (commits). False when the lease was lost.
+    `earlier`: the ids this attempt recorded before (the worker keeps them): only the lease holder writes `sent`,
+    so the column is the claimed list plus those, and one UPDATE does (no read first)."""
+    sent = list(dict.fromkeys([*job.sent, *earlier, message_id]))
+    done = session.connection().execute(update(_J).where(_mine(job)).values(sent=json.dumps(sent))).rowcount == 1
     session.commit()
-    return True
+    return done
 
 
 def complete(session: Session, job: ClaimedJob) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 from jo_app.config import get_settings
 
@@ -37,7 +38,12 @@ def generate_purchase_key() -> str:
 
 def _server_key(purpose: str) -> bytes:
     """A sub-key of SECRET_KEY dedicated to one purpose (domain separation)."""
-    return hmac.new(get_settings().secret_key.encode(), f"jo-etickets/{purpose}".encode(), hashlib.sha256).digest()
+    return _sub_key(get_settings().secret_key, purpose)
+
+
+@lru_cache(maxsize=64)
+def _sub_key(secret: str, purpose: str) -> bytes:  # per (secret, purpose): a changed SECRET_KEY derives afresh
+    return hmac.new(secret.encode(), f"jo-etickets/{purpose}".encode(), hashlib.sha256).digest()
 
 
 def derive_ticket_key(user_key: str, purchase_key: str, ticket_identity: str) -> str:

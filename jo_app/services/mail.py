@@ -7,10 +7,10 @@ alternative in which every user-supplied value is escaped. Prices and dates: Bab
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
-import smtplib
-import ssl
+import smtplib  # noqa: F401  (callers catch mail.smtplib's errors)
 import tempfile
 from collections.abc import Iterable, Sequence
 from email import policy
@@ -24,7 +24,7 @@ from uuid import uuid4
 from jo_app.config import get_settings
 from jo_app.i18n import normalize_lang
 from jo_app.i18n.formats import format_long, format_price, format_short
-from jo_app.services import mail_delivery
+from jo_app.services import mail_delivery, mail_smtp
 from jo_app.services.errors import ValidationError
 from jo_app.services.mail_templates import RenderedMail, render
 from jo_app.timeutil import utcnow
@@ -32,7 +32,6 @@ from jo_app.timeutil import utcnow
 log = logging.getLogger(__name__)
 __all__ = ["format_long", "format_price", "read_outbox", "send_mail"]
 
-SMTP_TIMEOUT_SECONDS = 10
 Attachment = tuple[str, str, bytes]  # (filename, MIME type such as "application/pdf", content)
 
 
@@ -60,26 +59,15 @@ def build_message(
         message.add_alternative(html_body, subtype="html", charset="utf-8")
     for filename, mime_type, content in attachments:
         maintype, _, subtype = mime_type.partition("/")
-        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+        part = EmailMessage(policy=policy.SMTP)  # what add_attachment builds, the base64 lines encoded in C
+        part["Content-Type"] = f"{maintype}/{subtype or 'octet-stream'}"
+        part["Content-Transfer-Encoding"] = "base64"
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+        part.set_payload(base64.encodebytes(content).decode("ascii"))
+        if message.get_content_subtype() != "mixed":
+            message.make_mixed()
+        message.attach(part)
     return message
-
-
-def _send_smtp(message: EmailMessage) -> None:
-    settings = get_settings()
-    host, port = settings.smtp_host, settings.smtp_port
-    if port == 465:
-        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS,
-                                                context=ssl.create_default_context())
-    else:
-        client = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
-    with client:
-        client.ehlo()
-        if settings.smtp_starttls and port != 465:
-            client.starttls(context=ssl.create_default_context())
-            client.ehlo()
-        if settings.smtp_user:
-            client.login(settings.smtp_user, settings.smtp_password or "")
-        client.send_message(message)
 
 
 def _write_outbox(message: EmailMessage) -> Path:
@@ -106,7 +94,7 @@ def send_mail(
         log.info("mail already sent, not again: %s", message["Message-ID"])
         return str(message["Message-ID"])
     if get_settings().smtp_host:
-        _send_smtp(message)
+        mail_smtp.send(message)  # one connection per thread, reused
         log.info("mail sent over SMTP: %s to %s", message["Message-ID"], message["To"])
     else:
         path = _write_outbox(message)

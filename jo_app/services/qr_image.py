@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import io
 
-import qrcode
 from qrcode.constants import ERROR_CORRECT_M
+
+from jo_app.services.qr_fast import FastQRCode
 
 
 def qr_data_uri(content: str, *, box_size: int = 6, border: int = 4) -> str:
     """`data:image/png;base64,...` of a black-on-white QR code encoding `content`."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
+    qr = FastQRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
     qr.add_data(content)
     qr.make(fit=True)
     image = qr.make_image(fill_color="black", back_color="white")

@@ -4,7 +4,7 @@ Sales figures count paid orders only: a cancelled order is refunded and disappea
 "Tickets sold" are the valid or used tickets of paid orders, so paid orders, tickets sold and revenue describe the
 same sales (an order cancelled after some of its tickets were used no longer counts them as sold; the admissions
 still do). A forced account erasure cancels and refunds the orders it leaves without tickets
-(`accounts_privacy._cancel_emptied_orders`), so a paid order always holds at least one sold ticket.
+(`privacy._cancel_emptied_orders`), so a paid order always holds at least one sold ticket.
 """
 
 from __future__ import annotations

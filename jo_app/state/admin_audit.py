@@ -11,7 +11,8 @@ import reflex as rx
 
 from jo_app.db import session_scope
 from jo_app.services import admin_reports
-from jo_app.state.admin_common import AdminState, as_int, clean
+from jo_app.state.admin_common import AdminState
+from jo_app.state.client_input import as_int, clean_text
 from jo_app.state.shop_format import labels, paris_stamp
 
 PER_PAGE = 25
@@ -101,11 +102,11 @@ class AdminAuditState(AdminState):
         if await self._admin() is None:
             self._clear()
             return
-        self.actor = clean(form.get("actor"), 120)
-        action = clean(form.get("action"), 64)
+        self.actor = clean_text(form.get("actor"), 120)
+        action = clean_text(form.get("action"), 64)
         self.action = "" if action == "all" else action
-        self.date_from = clean(form.get("date_from"), 10) if _date(clean(form.get("date_from"), 10)) else ""
-        self.date_to = clean(form.get("date_to"), 10) if _date(clean(form.get("date_to"), 10)) else ""
+        self.date_from = clean_text(form.get("date_from"), 10) if _date(clean_text(form.get("date_from"), 10)) else ""
+        self.date_to = clean_text(form.get("date_to"), 10) if _date(clean_text(form.get("date_to"), 10)) else ""
         self.page = 1
         await self._query()
 

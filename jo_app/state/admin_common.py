@@ -8,7 +8,6 @@ does nothing (and fills nothing) when it returns None.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import reflex as rx
 
@@ -46,18 +45,3 @@ class AdminState(AuthState):
     async def check_access(self):
         """on_load of every admin page: only sets the access flag (the data handlers check again)."""
         await self._admin()
-
-
-def as_int(value: Any) -> int | None:
-    """An int from client input (int or digits), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 12:
-        return int(value.strip())
-    return None
-
-
-def clean(value: Any, max_len: int = 200) -> str:
-    return value.strip()[:max_len] if isinstance(value, str) else ""

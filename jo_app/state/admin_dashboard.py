@@ -1,4 +1,11 @@
-"""Admin dashboard: KPIs, chart data and CSV exports (figures re-read on load and on each live signal)."""
+"""Admin dashboard: KPIs, chart data and CSV exports (figures re-read on load and on each live signal).
+
+Opening the page costs one event (issue 12): its only on_load, `AdminDashboardState.load`, runs inside Reflex's
+`on_load_internal` (`inline_load`), shows the display identity, checks the administrator role and reads the figures
+in one thread hop and one database session (figures shared by the dashboards loading together, `shared_dashboard`),
+then joins the live `admin` room (`state.admin_live`), which before took three more events (the identity,
+`check_access`, `AdminLiveState.link`).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,12 @@ import reflex as rx
 
 from jo_app.db import session_scope
 from jo_app.i18n import text
+from jo_app.live import hub
+from jo_app.models import Role
 from jo_app.services import admin_exports, stats
 from jo_app.services.tickets import resale
 from jo_app.state.admin_common import AdminState
+from jo_app.state.admin_live import TOPIC
 from jo_app.state.shop_format import labels, money, paris
 from jo_app.timeutil import utcnow
 
@@ -27,11 +37,15 @@ def _title(text: str, limit: int = 28) -> str:
 def read_dashboard() -> dict[str, Any]:
     """Every figure of the dashboard as plain JSON-able values (blocking)."""
     with session_scope() as session:
-        kpis = stats.kpis(session)
-        by_type = stats.sales_by_offer_type(session)
-        per_day = stats.sales_per_day(session, days=SALES_DAYS)
-        admissions = stats.admissions_per_event(session)
-        resold = resale.figures(session)
+        return _read(session)
+
+
+def _read(session) -> dict[str, Any]:
+    kpis = stats.kpis(session)
+    by_type = stats.sales_by_offer_type(session)
+    per_day = stats.sales_per_day(session, days=SALES_DAYS)
+    admissions = stats.admissions_per_event(session)
+    resold = resale.figures(session)
     sold = sorted((a for a in admissions if a["tickets_sold"] > 0),
                   key=lambda a: (-a["persons_sold"], a["starts_at"], a["event_id"]))[:MAX_EVENTS_IN_CHART]
     revenue = money(kpis["revenue_cents"])
@@ -54,16 +68,16 @@ SHARED_READ_SECONDS = 0.5  # admin pages loading within this share one read of t
 _shared: tuple[float, dict[str, Any]] | None = None
 
 
-def shared_dashboard() -> dict[str, Any]:
-    """`read_dashboard()`, shared by the admin pages of this process loading within SHARED_READ_SECONDS (blocking).
-    Forgotten at every `admin` notification (`forget_shared`), so a page never loads figures older than a change
-    this process has heard of. Only returned after each page's own administrator check."""
+def shared_dashboard(session=None, _user_id: int = 0) -> dict[str, Any]:
+    """`read_dashboard()` (in `session` when given), shared by the admin pages of this process loading within
+    SHARED_READ_SECONDS (blocking). Forgotten at every `admin` notification (`forget_shared`), so a page never loads
+    figures older than a change this process has heard of. Only returned after each page's own administrator check."""
     global _shared
     now = time.monotonic()
     cached = _shared
     if cached is not None and now - cached[0] < SHARED_READ_SECONDS:
         return cached[1]
-    data = read_dashboard()
+    data = _read(session) if session is not None else read_dashboard()
     _shared = (now, data)
     return data
 
@@ -99,20 +113,22 @@ class AdminDashboardState(AdminState):
 
     @rx.event
     async def load(self):
-        """on_load: read every figure (administrators only)."""
-        await self._refresh_figures()
-
-    async def _refresh_figures(self) -> None:
-        """Re-read every figure if this client is (still) an administrator (on load; live changes are pushed to
-        the `admin` room by `state.admin_live`)."""
-        if await self._admin() is None:
+        """The page's on_load (run inside on_load_internal; it also shows the display identity): administrators
+        only, every figure read in the same thread hop as the identity, then the live `admin` room (changes are
+        pushed to it by `state.admin_live`)."""
+        info, data = await self.identify_then(shared_dashboard, roles=(Role.ADMIN,))
+        self._show_identity(info)
+        granted = info is not None and info.role == Role.ADMIN.value and data is not None
+        self.access = "granted" if granted else "denied"
+        self.admin_name = info.first_name if granted else ""
+        if not granted:
             self._clear()
             return
-        data = await asyncio.to_thread(shared_dashboard)
         self.kpis, self.by_type = data["kpis"], data["by_type"]
         self.per_day, self.admissions, self.resale = data["per_day"], data["admissions"], data["resale"]
         self.loaded = True
         self.refreshed_at = paris(utcnow()).strftime("%H:%M:%S")
+        await hub.join(self.router.session.session_id, TOPIC)
 
     @rx.event
     async def export_csv(self, kind: str, lang: str = "fr"):

@@ -1,10 +1,11 @@
 """Live admin dashboard: the figures are read once per change and per process and pushed to the `admin` room.
 
-`AdminLiveState.link` (on_load of /admin, after the role check from the database) puts the page's socket in the
-live room `admin` (jo_app.live); non-administrators never join it. After each sale, cancellation, gate scan,
-resale listing or withdrawal, writers call `jo_app.live.notify("admin")`: each process then reads the dashboard
-figures once (at most every 0.5 s, so bursts of scans coalesce) and sends one update to its room. Nothing here
-locks another client's state.
+The dashboard's on_load (`AdminDashboardState.load`, after the role check from the database) puts the page's socket
+in the live room `admin` (jo_app.live); non-administrators never join it. (`AdminLiveState.link` does the same on its
+own, for a client that calls it; the page no longer does.) After each sale, cancellation, gate scan, resale listing
+or withdrawal, writers call `jo_app.live.notify("admin")`: each process then reads the dashboard figures once (at
+most every 0.5 s, so bursts of scans coalesce) and sends one update to its room. Nothing here locks another client's
+state.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 
 import reflex as rx
 
-from jo_app.db import session_scope
+from jo_app.db import autocommit_reads, session_scope
 from jo_app.models import Role
 from jo_app.services.accounts import identity_cache
 from jo_app.services.accounts.sessions import SessionInfo
@@ -54,14 +54,29 @@ def _resolve(token: str | None) -> SessionInfo | None:
 
 
 def _resolve_then(token: str | None, roles: frozenset[str], work: Callable[..., Any],
-                  args: tuple[Any, ...]) -> tuple[SessionInfo | None, Any]:
-    """Resolve the session, then run `work(db, user_id, *args)` in the same database session (one thread hop)."""
+                  args: tuple[Any, ...], read_only: bool = False) -> tuple[SessionInfo | None, Any]:
+    """Resolve the session, then run `work(db, user_id, *args)` in the same database session (one thread hop).
+    `read_only`: `work` only reads; its statements run without a transaction around them (`db.autocommit_reads`:
+    no BEGIN / COMMIT round trips)."""
     if not token:
         return None, None
     with session_scope() as db:
+        if read_only:
+            autocommit_reads(db)
         info = identity_cache.resolve(db, token)
         if info is None or (roles and info.role not in roles):
             return None, None
+        return info, work(db, info.user_id, *args)
+
+
+def _identify_then(token: str, roles: frozenset[str], work: Callable[..., Any],
+                   args: tuple[Any, ...]) -> tuple[SessionInfo | None, Any]:
+    """Resolve the session; run `work(db, user_id, *args)` in the same database session only when the user holds one
+    of `roles`. The identity is returned whatever the role (for the display identity)."""
+    with session_scope() as db:
+        info = identity_cache.resolve(db, token)
+        if info is None or info.role not in roles:
+            return info, None
         return info, work(db, info.user_id, *args)
 
 
@@ -105,21 +120,43 @@ class AuthState(rx.State):
             return None
         return info
 
-    async def run_as_user(self, work: Callable[..., Any], *args: Any,
-                          roles: tuple[Role, ...] = ()) -> tuple[SessionInfo | None, Any]:
+    async def run_as_user(self, work: Callable[..., Any], *args: Any, roles: tuple[Role, ...] = (),
+                          read_only: bool = False) -> tuple[SessionInfo | None, Any]:
         """`require_user(*roles)` and then `work(db, user_id, *args)` (blocking, in a thread) in ONE database
         session: the identity is still re-read from the database, without a second thread hop and session.
-        Returns (None, None) when there is no such user; exceptions of `work` propagate (its writes rolled back)."""
+        Returns (None, None) when there is no such user; exceptions of `work` propagate (its writes rolled back).
+        `read_only`: `work` only reads (see `_resolve_then`)."""
         return await asyncio.to_thread(_resolve_then, self._session_token(),
-                                       frozenset(role.value for role in roles), work, args)
+                                       frozenset(role.value for role in roles), work, args, read_only)
+
+    def _assign(self, **values: Any) -> None:
+        """Set public vars, only those whose value changes: Reflex sends (and the disk manager saves) every var
+        assigned, equal or not, so a page load that finds what the tab already shows sends nothing for it."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     def _show_identity(self, info: SessionInfo | None) -> None:
         """Set the display-only identity vars from a resolution made by the handler."""
-        self.is_authenticated = info is not None
-        self.user_first_name = info.first_name if info else ""
-        self.user_role = info.role if info else ""
+        self._assign(is_authenticated=info is not None, user_first_name=info.first_name if info else "",
+                     user_role=info.role if info else "")
 
     @rx.event
     async def load_identity(self):
         """Refresh the display-only identity vars (call from every page's on_load)."""
         self._show_identity(await self.current_user())
+
+    async def identify_then(self, work: Callable[..., Any], *args: Any,
+                            roles: tuple[Role, ...]) -> tuple[SessionInfo | None, Any]:
+        """The current user whatever their role (None when not logged in), and `work(db, user_id, *args)` (blocking,
+        in a thread, in the same database session as the identity read) only when they hold one of `roles` (else
+        None): a page's on_load checks the role, shows the identity and reads its data in one thread hop. The
+        caller still decides from the returned `info.role`; exceptions of `work` propagate (its writes rolled back)."""
+        token = self._session_token()
+        if not token:
+            return None, None
+        allowed = frozenset(role.value for role in roles)
+        cached = identity_cache.lookup(token)
+        if cached is not None and cached.role not in allowed:
+            return cached, None  # no thread hop for a page its user may not use
+        return await asyncio.to_thread(_identify_then, token, allowed, work, args)

@@ -7,6 +7,7 @@ language switch needs no server round trip.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from jo_app.i18n import LANGS
 from jo_app.i18n.formats import PARIS, format_price, format_short, format_stamp, paris
@@ -20,16 +21,29 @@ def paris_stamp(moment: datetime | None, *, seconds: bool = True) -> str:
     return format_stamp(moment, seconds=seconds)
 
 
+# Babel's formatting costs ~20-60 us per label; a cart or an order view formats the same few prices and session
+# dates at every change (each UI order formatted ~16 labels). The results depend on the value only (prices in euros,
+# dates in Paris time), so they are remembered (a bounded cache per process).
+@lru_cache(maxsize=4096)
+def _money_labels(cents: int) -> tuple[tuple[str, str], ...]:
+    return tuple((lang, format_price(cents, lang)) for lang in LANGS)
+
+
+@lru_cache(maxsize=4096)
+def _date_labels(moment: datetime | None) -> tuple[tuple[str, str], ...]:
+    return tuple((lang, format_short(moment, lang)) for lang in LANGS)
+
+
 def money(cents: int) -> dict[str, str]:
     """{"fr": "1 234,50 €", "en": "€1,234.50"} (Babel)."""
-    return {lang: format_price(cents, lang) for lang in LANGS}
+    return dict(_money_labels(cents))
 
 
 def labels(prefix: str, *, cents: int | None = None, moment: datetime | None = None) -> dict[str, str]:
     """`{prefix}_fr` / `{prefix}_en` entries for a price or a date (for a row dict)."""
     if cents is not None:
-        return {f"{prefix}_{lang}": value for lang, value in money(cents).items()}
-    return {f"{prefix}_{lang}": format_short(moment, lang) for lang in LANGS}
+        return {f"{prefix}_{lang}": value for lang, value in _money_labels(cents)}
+    return {f"{prefix}_{lang}": value for lang, value in _date_labels(moment)}
 
 
 def image_src(image: str | None) -> str:
@@ -39,19 +53,3 @@ def image_src(image: str | None) -> str:
     if image.startswith(("http://", "https://", "/")):
         return image
     return "/" + image if image.startswith("sports/") else f"/sports/{image}"
-
-
-def clean_text(value: object, limit: int = 100) -> str:
-    """A client-supplied string, trimmed and bounded (anything else becomes "")."""
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
-def as_int(value: object) -> int | None:
-    """A client-supplied integer (int or digit string), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 12:
-        return int(value.strip())
-    return None

@@ -12,19 +12,16 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from functools import partial
 
 import pytest
 import redis
 from sqlmodel import Session, select
 
 from jo_app.config import get_settings
-from jo_app.db import session_scope
 from jo_app.models import EmailCode, User
 from jo_app.services import ratelimit
 from jo_app.services.accounts.email_codes import DAILY_GUESS_BUDGET, MAX_CODE_ATTEMPTS
 from jo_app.services.accounts.passwords import verify_password
-from jo_app.state import account_common
 from jo_app.state.accounts.register import ForgotPasswordState
 from tests.api.conftest import PASSWORD, assert_error, bearer
 from tests.mail_codes import code_in, other_code
@@ -142,13 +139,12 @@ def test_verify_email_and_resend(client, world, smtp_server) -> None:
     assert client.get("/api/v1/auth/me", headers=headers).json()["is_verified"] is True
 
 
-def test_websocket_and_rest_share_the_counters_through_redis(client, world, smtp_server, env, engine,
+def test_websocket_and_rest_share_the_counters_through_redis(client, world, smtp_server, env, db_engine,
                                                              monkeypatch) -> None:
     """Guesses over the websocket handler and over REST, each through a limiter built from scratch (another worker
     process) on the same real Redis, add up: the 11th guess of the minute is refused on both."""
     prefix = f"jo-test-{uuid.uuid4().hex}"
     env(REDIS_URL=REDIS, RATE_LIMIT_PREFIX=prefix)
-    monkeypatch.setattr(account_common, "session_scope", partial(session_scope, engine))
     victim = world.visitor.email
     try:
         state = make_state(ForgotPasswordState, ip="testclient")

@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 
 from jo_app.db import session_scope
 from jo_app.services.accounts import device_cookies
-from jo_app.state import account_common, auth
 from jo_app.state.accounts.login import LoginState
 from tests.api.conftest import assert_error, production_stack
 from tests.state.conftest import make_state
@@ -26,10 +25,8 @@ PRELOGIN = "jo_prelogin=" + "p" * 43  # the pre-login cookie every page gives (t
 
 
 @pytest.fixture
-def states_on_test_db(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    monkeypatch.setattr(auth, "session_scope", scope)
-    monkeypatch.setattr(account_common, "session_scope", scope)
+def states_on_test_db(db_engine):
+    return db_engine
 
 
 def ws_login(email: str, password: str, *, cookie: str = PRELOGIN, ip: str = "203.0.113.66") -> tuple[dict, list]:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from jo_app.api import warmup
 from jo_app.api.app import api
-from jo_app.asgi import api_first, freeze_startup_heap, transformed_api
+from jo_app.asgi import api_first, freeze_startup_heap, transformed_api, warm_routes
 from jo_app.models import AuditLog, ScanAttempt, Ticket, TicketStatus
 from tests.api.conftest import World, bearer, buy
 
@@ -98,20 +98,56 @@ def test_startup_heap_is_frozen() -> None:
 
 
 def test_every_page_loads_the_identity_first() -> None:
+    """Each page's first on_load resolves the identity: AuthState.load_identity, or, on the pages below, their one
+    on_load, which shows the identity it resolves (tests/state/accounts/test_identity_cache.py,
+    tests/state/catalog/test_shop_identity.py, tests/state/gate/test_gate_handlers.py,
+    tests/state/test_admin_dashboard_load.py check that it does)."""
     from jo_app.jo_app import app
+    from jo_app.state.admin_dashboard import AdminDashboardState
     from jo_app.state.auth import AuthState
-
-    # Pages whose only on_load shows the identity it resolves (tests/ui/test_identity_cache.py checks it does).
     from jo_app.state.catalog.shop import EventPageState, ShopState
+    from jo_app.state.gate.control import GateState
     from jo_app.state.orders.checkout import CheckoutState
 
-    # (the catalogue and session pages: tests/ui/test_shop_identity.py)
     own_identity = {"paiement": CheckoutState.load.fn, "billetterie": ShopState.load.fn,
-                    "billetterie/[event_id]": EventPageState.load.fn}
+                    "billetterie/[event_id]": EventPageState.load.fn, "controle": GateState.on_load.fn,
+                    "admin": AdminDashboardState.load.fn}
     routes = list(app._unevaluated_pages)
     assert len(routes) > 20
     for route in routes:
         events = app.get_load_events(route)
         expected = own_identity.get(route, AuthState.load_identity.fn)
         assert events[0].fn is expected, route
-    assert len(app.get_load_events("paiement")) == 1
+    assert [len(app.get_load_events(route)) for route in ("paiement", "controle", "admin")] == [1, 1, 1]
+
+
+def test_the_route_tables_are_built_before_the_first_websocket(monkeypatch) -> None:
+    """FastAPI builds each included router's matching tables on the first request that walks it; a websocket
+    `/_event` connection walks them all (~0.1-0.2 s of CPU). `warm_routes` builds them at start."""
+    from fastapi import APIRouter, FastAPI, routing
+
+    def websocket_match(app: FastAPI) -> None:
+        scope = {"type": "websocket", "path": "/_event/", "root_path": "", "query_string": b"", "headers": []}
+        for route in app.router.routes:
+            route.matches(dict(scope))
+
+    built: list[object] = []
+    original = routing._IncludedRouter._build_effective_context
+    monkeypatch.setattr(routing._IncludedRouter, "_build_effective_context",
+                        lambda self, route: built.append(route) or original(self, route))
+    for warm in (False, True):
+        app, inner = FastAPI(), APIRouter(prefix="/inner")
+        inner.add_api_route("/x", lambda: {})
+        outer = APIRouter(prefix="/outer")
+        outer.add_api_route("/y", lambda: {})
+        outer.include_router(inner)
+        app.include_router(outer)
+        if warm:
+            assert warm_routes(app) == 2  # the two included routers, nested included
+        built.clear()
+        websocket_match(app)
+        assert bool(built) is not warm  # cold: the first websocket builds them; warmed: nothing left to build
+    warm_routes(api)  # the app's own API: every table built
+    built.clear()
+    websocket_match(api)
+    assert built == []

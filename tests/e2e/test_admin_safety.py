@@ -10,7 +10,8 @@ import uuid
 from sqlmodel import Session, select
 
 from jo_app.models import Event, Role, User
-from jo_app.services.accounts import privacy, users
+from jo_app.services import privacy
+from jo_app.services.accounts import users
 from tests.e2e.clicks_helpers import DESKTOP, buy, hydrated, login_via_menu, make_event, open_home
 
 

@@ -115,3 +115,15 @@ def test_a_rollback_still_undoes_the_transaction(pg_engine) -> None:
         assert session.execute(text("SELECT 1")).scalar_one() == 1
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM login_attempts WHERE email = :e"), {"e": address}).scalar() == 0
+
+
+def test_a_read_scope_sends_no_transaction_and_leaves_the_pooled_connection_as_it_was(pooled) -> None:
+    engine, _admin = pooled
+    with db.read_scope(engine) as session:
+        assert session.exec(select(LoginAttempt)).all() is not None
+        raw = session.connection().connection.dbapi_connection
+        assert raw.autocommit and raw.info.transaction_status.name == "IDLE"  # no BEGIN was sent: none is open
+    with db.session_scope(engine) as session:  # the same pooled connection (pool of one), transactional again
+        session.exec(select(LoginAttempt)).all()
+        raw = session.connection().connection.dbapi_connection
+        assert not raw.autocommit and raw.info.transaction_status.name == "INTRANS"

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from jo_app.config import get_settings
@@ -183,3 +184,23 @@ def test_racing_workers_never_claim_the_same_job(pg_engine) -> None:
     results = race(pg_engine, [drain(f"w{i}") for i in range(8)], connect_first=True)
     claimed = [job_id for taken in results for job_id in taken]
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 24
+
+
+def test_record_sent_keeps_every_id_of_the_attempt(session: Session, no_in_app_worker: None) -> None:
+    """One UPDATE per accepted message: the claimed ids, the attempt's earlier ones and the new one; not once the
+    lease passed to another worker."""
+    jobs.enqueue(session, "no_such_kind", {})
+    session.commit()
+    engine = session.get_bind()
+    with Session(engine) as own:
+        job = jobs.claim(own, "w1", lease_seconds=60)
+    with Session(engine) as own:
+        assert jobs.record_sent(own, job, "<a>") and jobs.record_sent(own, job, "<b>", earlier=["<a>"])
+    session.expire_all()
+    assert json.loads(session.get(OutboxJob, job.id).sent) == ["<a>", "<b>"]
+    session.execute(update(OutboxJob).where(OutboxJob.id == job.id).values(locked_by="w2"))
+    session.commit()
+    with Session(engine) as own:
+        assert not jobs.record_sent(own, job, "<c>", earlier=["<a>", "<b>"])
+    session.expire_all()
+    assert json.loads(session.get(OutboxJob, job.id).sent) == ["<a>", "<b>"]

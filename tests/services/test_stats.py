@@ -100,7 +100,7 @@ def test_forced_erasure_keeps_paid_orders_and_tickets_sold_consistent(session: S
     from sqlmodel import select
 
     from jo_app.models import AuditLog, OrderStatus
-    from jo_app.services.accounts import privacy
+    from jo_app.services import privacy
     from jo_app.services.accounts import users as accounts
 
     event = make_event(session, title="Judo", starts_at=utcnow() + timedelta(days=3), capacity=50)

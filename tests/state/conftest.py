@@ -36,3 +36,4 @@ def _empty_public_cache():
     public_cache.clear()
     yield
     public_cache.clear()
+

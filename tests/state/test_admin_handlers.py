@@ -9,13 +9,11 @@ import base64
 import json
 import re
 from datetime import datetime, timedelta
-from functools import partial
 
 import pytest
 from sqlmodel import Session, select
 
 from jo_app import wiring
-from jo_app.db import session_scope
 from jo_app.models import AuditLog, Event, Offer, Order, Role, Ticket, User, UserSession
 from jo_app.services import admin_exports, events, job_worker, mail, stats
 from jo_app.services.accounts import sessions
@@ -23,14 +21,11 @@ from jo_app.services.accounts import users as accounts
 from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.orders import cart, checkout
 from jo_app.services.payment import PaymentCard
-from jo_app.state import admin_audit, admin_dashboard, auth
-from jo_app.state.accounts import admin as admin_users
 from jo_app.state.accounts.admin import AdminUsersState
 from jo_app.state.admin_audit import AdminAuditState
 from jo_app.state.admin_dashboard import AdminDashboardState
 from jo_app.state.catalog import admin_data as admin_catalog_data
 from jo_app.state.catalog.admin import AdminCatalogState
-from jo_app.state.orders import admin as admin_orders
 from jo_app.state.orders.admin import AdminOrdersState
 from jo_app.timeutil import utcnow
 from tests.state.conftest import make_state
@@ -40,12 +35,9 @@ CARD = PaymentCard("4242424242424242", 12, utcnow().year + 2, "123", "Ada")
 
 
 @pytest.fixture
-def db(engine, monkeypatch):
-    """Route the states' database access to the test database and record the live pushes."""
-    scope = partial(session_scope, engine)  # the app's own commit/rollback scope, on the test DB
-
-    for module in (auth, admin_catalog_data, admin_dashboard, admin_orders, admin_users, admin_audit):
-        monkeypatch.setattr(module, "session_scope", scope)
+def db(db_engine, monkeypatch):
+    """The test database, with the live pushes recorded."""
+    engine = db_engine
     pushes: list[tuple] = []
 
     def notify(*topics):

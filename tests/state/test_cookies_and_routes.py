@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -58,14 +56,7 @@ def test_safe_next(value: str | None, expected: str) -> None:
 
 
 @pytest.fixture
-def client(engine, monkeypatch) -> TestClient:
-    @contextmanager
-    def scope():
-        with Session(engine, expire_on_commit=False) as db:
-            yield db
-            db.commit()
-
-    monkeypatch.setattr(auth_routes, "session_scope", scope)
+def client(db_engine) -> TestClient:
     return TestClient(api, base_url="http://testserver")
 
 

@@ -108,9 +108,28 @@ def event_form() -> rx.Component:
     )
 
 
+def _row_actions(kind: str, row: Any, edit, set_published, delete) -> rx.Component:
+    """Edit, publish/unpublish and delete (asked twice) buttons of an event or offer row (ids `<kind>-edit-<id>`...)."""
+    rid = row["id"].to_string()
+    delete_key = kind + ":" + rid
+    return rx.table.cell(rx.flex(
+        rx.button(tr("admin.edit"), size="1", variant="soft", on_click=edit(row["id"]), id=f"{kind}-edit-" + rid),
+        rx.cond(row["is_published"],
+                rx.button(tr("admin.unpublish"), size="1", variant="soft", color_scheme="gray",
+                          on_click=set_published(row["id"], False), id=f"{kind}-unpublish-" + rid),
+                rx.button(tr("admin.publish"), size="1", variant="soft", color_scheme="green",
+                          on_click=set_published(row["id"], True), id=f"{kind}-publish-" + rid)),
+        rx.cond(S.confirm_delete == delete_key,
+                rx.button(tr("admin.confirm_delete"), size="1", color_scheme="red",
+                          on_click=delete(row["id"]), id=f"{kind}-confirm-delete-" + rid),
+                rx.button(tr("admin.delete"), size="1", variant="soft", color_scheme="red",
+                          on_click=S.ask_delete(delete_key), id=f"{kind}-delete-" + rid)),
+        gap="0.4rem", wrap="wrap",
+    ))
+
+
 def _event_row(event: Any) -> rx.Component:
     eid = event["id"].to_string()
-    delete_key = "event:" + eid
     return rx.table.row(
         rx.table.cell(rx.link(event["title"], href="#event-form", on_click=S.select_event(event["id"]),
                               weight="bold", id="event-title-" + eid),
@@ -119,21 +138,7 @@ def _event_row(event: Any) -> rx.Component:
         rx.table.cell(num(event["seats_sold"]), " / ", num(event["capacity"])),
         rx.table.cell(event["offers"].to_string()),
         rx.table.cell(status_badge(event["is_published"])),
-        rx.table.cell(rx.flex(
-            rx.button(tr("admin.edit"), size="1", variant="soft", on_click=S.select_event(event["id"]),
-                      id="event-edit-" + eid),
-            rx.cond(event["is_published"],
-                    rx.button(tr("admin.unpublish"), size="1", variant="soft", color_scheme="gray",
-                              on_click=S.set_event_published(event["id"], False), id="event-unpublish-" + eid),
-                    rx.button(tr("admin.publish"), size="1", variant="soft", color_scheme="green",
-                              on_click=S.set_event_published(event["id"], True), id="event-publish-" + eid)),
-            rx.cond(S.confirm_delete == delete_key,
-                    rx.button(tr("admin.confirm_delete"), size="1", color_scheme="red",
-                              on_click=S.delete_event(event["id"]), id="event-confirm-delete-" + eid),
-                    rx.button(tr("admin.delete"), size="1", variant="soft", color_scheme="red",
-                              on_click=S.ask_delete(delete_key), id="event-delete-" + eid)),
-            gap="0.4rem", wrap="wrap",
-        )),
+        _row_actions("event", event, S.select_event, S.set_event_published, S.delete_event),
         id="event-row-" + eid,
     )
 
@@ -190,27 +195,12 @@ def offer_form() -> rx.Component:
 
 def _offer_row(offer: Any) -> rx.Component:
     oid = offer["id"].to_string()
-    delete_key = "offer:" + oid
     return rx.table.row(
         rx.table.cell(offer["title"]),
         rx.table.cell(offer["offer_type"], " (", offer["persons"].to_string(), ")"),
         rx.table.cell(loc(offer, "price")),
         rx.table.cell(status_badge(offer["is_published"])),
-        rx.table.cell(rx.flex(
-            rx.button(tr("admin.edit"), size="1", variant="soft", on_click=S.edit_offer(offer["id"]),
-                      id="offer-edit-" + oid),
-            rx.cond(offer["is_published"],
-                    rx.button(tr("admin.unpublish"), size="1", variant="soft", color_scheme="gray",
-                              on_click=S.set_offer_published(offer["id"], False), id="offer-unpublish-" + oid),
-                    rx.button(tr("admin.publish"), size="1", variant="soft", color_scheme="green",
-                              on_click=S.set_offer_published(offer["id"], True), id="offer-publish-" + oid)),
-            rx.cond(S.confirm_delete == delete_key,
-                    rx.button(tr("admin.confirm_delete"), size="1", color_scheme="red",
-                              on_click=S.delete_offer(offer["id"]), id="offer-confirm-delete-" + oid),
-                    rx.button(tr("admin.delete"), size="1", variant="soft", color_scheme="red",
-                              on_click=S.ask_delete(delete_key), id="offer-delete-" + oid)),
-            gap="0.4rem", wrap="wrap",
-        )),
+        _row_actions("offer", offer, S.edit_offer, S.set_offer_published, S.delete_offer),
         id="offer-row-" + oid,
     )
 

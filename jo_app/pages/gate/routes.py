@@ -9,4 +9,6 @@ from jo_app.state.gate.control import GateState
 
 def register(app: rx.App) -> None:
     """Add the gate page to the app."""
-    app.add_page(gate_page, route="/controle", title=page_title("gate.title"), on_load=GateState.on_load)
+    # The on_load shows the identity itself and runs inside on_load_internal (one event per page view, not four).
+    app.add_page(gate_page, route="/controle", title=page_title("gate.title"), on_load=GateState.on_load,
+                 identity_in_load=True, inline_load=True)

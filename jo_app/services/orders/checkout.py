@@ -80,7 +80,7 @@ _O, _OI, _T, _E, _U, _C = (Order.__table__, OrderItem.__table__, Ticket.__table_
                             User.__table__, Cart.__table__)
 _BUYER_COLUMNS = (_U.c.email, _U.c.first_name, _U.c.last_name, _U.c.security_key)
 BUYER = select(*_BUYER_COLUMNS).where(_U.c.id == bindparam("user_id"))
-_LOCKED_CART = (  # the cart row locked, with its owner's columns (one round trip)
+LOCKED_CART = (  # the cart row locked, with its owner's columns (one round trip)
     select(_C.c.id.label("cart_id"), *_BUYER_COLUMNS).join(_U, _U.c.id == _C.c.user_id)
     .where(_C.c.user_id == bindparam("user_id")).with_for_update(of=_C)
 )
@@ -216,7 +216,8 @@ def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow],
                             tickets=len(tickets)))
     if confirmation_mail:  # in the buyer's stored language, read when it is sent
         later.add(*jobs.insert_job(session, jobs.ORDER_CONFIRMATION, {
-            "order_id": order_id, "user_id": user_id, "reference": reference, "first_name": buyer.first_name}))
+            "order_id": order_id, "user_id": user_id, "reference": reference, "first_name": buyer.first_name,
+            "resale": bool(resold)}))  # the sellers' notices: looked for only when the order bought listed tickets
     events.announce(session, events.OrderPlaced(order_id, reference, user_id, view.total_cents, len(ticket_ids)))
     claim = SeatClaim(dict(persons_by_event), {line.event_id: line.event_title for line in view.lines}, held,
                       later)
@@ -225,8 +226,10 @@ def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow],
 
 def _place_cart_order(session: Session, user_id: int, card: payment.PaymentCard, idempotency_key: str,
                       client_ip: str | None, now: datetime, queue_pass: waiting_room.Passes = None,
-                      confirmation_mail: bool = True) -> tuple[CheckoutResult, SeatClaim | None]:
-    locked = session.connection().execute(_LOCKED_CART, {"user_id": user_id}).first()
+                      confirmation_mail: bool = True, locked: Row | None = None) -> tuple[CheckoutResult,
+                                                                                        SeatClaim | None]:
+    if locked is None:  # (`locked`: the row LOCKED_CART gave in this transaction)
+        locked = session.connection().execute(LOCKED_CART, {"user_id": user_id}).first()
     rows = cart_rows(session, user_id, now) if locked is not None else []
     if not rows:  # a retry after success finds its order here (the first attempt emptied the cart)
         existing = find_existing(session, user_id, idempotency_key)
@@ -268,7 +271,7 @@ def run_idempotent(session: Session, user_id: int, idempotency_key: str,
 
 def checkout(session: Session, user_id: int, card: payment.PaymentCard, *, idempotency_key: str,
              client_ip: str | None = None, queue_pass: waiting_room.Passes = None,
-             confirmation_mail: bool = True) -> CheckoutResult:
+             confirmation_mail: bool = True, locked: Row | None = None) -> CheckoutResult:
     """Pay the user's cart; commits on success, rolls everything back on any error. The confirmation mail goes
     out after the commit, in the buyer's stored language (`confirmation_mail=False`: no mail).
 
@@ -276,8 +279,14 @@ def checkout(session: Session, user_id: int, card: payment.PaymentCard, *, idemp
     returns the same order with `created=False`. Raises ValidationError (empty_cart, unavailable, event_past,
     limit_exceeded, invalid card fields), ConflictError("sold_out"), payment.PaymentDeclinedError, and for a
     queued on-sale without a valid waiting-room pass (`queue_pass`) PermissionDeniedError(queue_pass_required).
+    `locked`: the cart row already locked in this transaction by `cart_key.key_and_lock` (one statement less).
     """
     if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 64:
         raise ValidationError("Invalid checkout form; please reload the page.", code="invalid_idempotency_key")
-    return run_idempotent(session, user_id, idempotency_key, lambda: _place_cart_order(
-        session, user_id, card, idempotency_key, client_ip, utcnow(), queue_pass, confirmation_mail))
+    first = [locked]  # for the first attempt only (a retry runs after a rollback and locks again)
+
+    def attempt() -> tuple[CheckoutResult, SeatClaim | None]:
+        row, first[0] = first[0], None
+        return _place_cart_order(session, user_id, card, idempotency_key, client_ip, utcnow(), queue_pass,
+                                 confirmation_mail, row)
+    return run_idempotent(session, user_id, idempotency_key, attempt)

@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import qrcode
 from qrcode.constants import ERROR_CORRECT_Q
 from sqlalchemy import select
 from sqlmodel import Session
@@ -21,6 +20,7 @@ from jo_app.i18n import text
 from jo_app.i18n.formats import paris
 from jo_app.models import Event, Offer, Order, Ticket
 from jo_app.services.errors import NotFoundError
+from jo_app.services.qr_fast import FastQRCode
 from jo_app.services.tickets.tokens import ensure_payload
 
 RENDER_VERSION = "3"  # bump when the layout changes, so cached files are rebuilt (3: no QR if static refused)
@@ -74,8 +74,8 @@ def paris_time(moment: datetime) -> datetime:
     return paris(moment)
 
 
-def _qr(payload: str) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, box_size=10, border=4)
+def _qr(payload: str) -> FastQRCode:
+    code = FastQRCode(error_correction=ERROR_CORRECT_Q, box_size=10, border=4)
     code.add_data(payload)  # all characters are QR-alphanumeric: the library picks the dense mode
     code.make(fit=True)
     return code

@@ -81,7 +81,9 @@ def _unix(moment: datetime) -> int:
     return calendar.timegm(moment.utctimetuple())
 
 
-def _claims_for(ticket: Ticket, kid: int) -> TokenClaims:
+def claims_for(ticket: Ticket, kid: int) -> TokenClaims:
+    """What the payload of `ticket` (or any object with its id, event_id, persons, generated_at, qr_id and ticket_key,
+    such as a result row) states under key `kid`."""
     if ticket.id is None:
         raise ValueError("ticket must be saved (no id yet)")
     try:
@@ -118,7 +120,7 @@ def sign_claims(material: signing.SigningKeyMaterial, claims: TokenClaims) -> st
 def encode_ticket(session: Session, ticket: Ticket) -> str:
     """A fresh payload for `ticket`, signed with the active key (Ed25519 is deterministic: same key, same text)."""
     material = signing.get_active_key(session)
-    return sign_claims(material, _claims_for(ticket, material.kid))
+    return sign_claims(material, claims_for(ticket, material.kid))
 
 
 def ensure_payload(session: Session, ticket: Ticket) -> str:

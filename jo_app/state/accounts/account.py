@@ -15,7 +15,8 @@ import reflex as rx
 from sqlmodel import Session
 
 from jo_app.i18n.formats import format_short
-from jo_app.services.accounts import privacy, sessions, users
+from jo_app.services import privacy
+from jo_app.services.accounts import sessions, users
 from jo_app.services.errors import DomainError
 from jo_app.state.account_common import call_service, error_of, hard_redirect
 from jo_app.state.auth import AuthState

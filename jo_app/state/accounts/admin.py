@@ -15,7 +15,8 @@ from jo_app.services.accounts import sessions
 from jo_app.services.accounts import users as accounts
 from jo_app.services.accounts.common import load_active_user
 from jo_app.services.errors import DomainError
-from jo_app.state.admin_common import AdminState, as_int, clean
+from jo_app.state.admin_common import AdminState
+from jo_app.state.client_input import as_int, clean_text
 from jo_app.state.shop_format import labels
 
 ROLES = tuple(r.value for r in Role)
@@ -80,8 +81,8 @@ class AdminUsersState(AdminState):
         if await self._admin() is None:
             self._clear()
             return
-        self.query = clean(form.get("q"), 100)
-        role = clean(form.get("role"), 16)
+        self.query = clean_text(form.get("q"), 100)
+        role = clean_text(form.get("role"), 16)
         self.role_filter = role if role in ROLES else ""
         self.message = self.error = ""
         await self._search()

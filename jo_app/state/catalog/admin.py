@@ -19,7 +19,7 @@ from jo_app.i18n import error_key
 from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.catalog.admin import EventInput, OfferInput
 from jo_app.services.errors import DomainError
-from jo_app.state.admin_common import AdminState, as_int, clean, field_errors
+from jo_app.state.admin_common import AdminState, field_errors
 from jo_app.state.catalog.admin_data import (
     EMPTY_EVENT,
     EMPTY_OFFER,
@@ -33,6 +33,7 @@ from jo_app.state.catalog.admin_data import (
     run,
 )
 from jo_app.state.catalog.admin_images import CatalogImages
+from jo_app.state.client_input import as_int, clean_text
 
 
 class AdminCatalogState(CatalogImages, AdminState):
@@ -130,9 +131,9 @@ class AdminCatalogState(CatalogImages, AdminState):
         if errors:
             self.event_errors, self.error = errors, "err.form_invalid"
             return
-        data = EventInput(title=clean(form.get("title"), 300), sport=clean(form.get("sport"), 120),
-                          venue=clean(form.get("venue"), 240), city=clean(form.get("city"), 120),
-                          starts_at=starts_at, capacity=capacity, description=clean(form.get("description"), 6000),
+        data = EventInput(title=clean_text(form.get("title"), 300), sport=clean_text(form.get("sport"), 120),
+                          venue=clean_text(form.get("venue"), 240), city=clean_text(form.get("city"), 120),
+                          starts_at=starts_at, capacity=capacity, description=clean_text(form.get("description"), 6000),
                           image=image_value(self.event_image, self._event_image_original),
                           is_published=bool(form.get("is_published")))
         self.busy = True
@@ -180,7 +181,7 @@ class AdminCatalogState(CatalogImages, AdminState):
         """First click on a delete button ("event:<id>" or "offer:<id>"): ask for confirmation."""
         if await self._admin() is None:
             return
-        self.confirm_delete = clean(what, 40)
+        self.confirm_delete = clean_text(what, 40)
 
     @rx.event
     async def delete_event(self, event_id: int):
@@ -243,9 +244,9 @@ class AdminCatalogState(CatalogImages, AdminState):
         if price is None:
             self.offer_errors, self.error = {"price_cents": "err.invalid_price"}, "err.form_invalid"
             return
-        data = OfferInput(event_id=self.selected_id, title=clean(form.get("title"), 200),
-                          offer_type=clean(form.get("offer_type"), 20), price_cents=price,
-                          description=clean(form.get("description"), 6000),
+        data = OfferInput(event_id=self.selected_id, title=clean_text(form.get("title"), 200),
+                          offer_type=clean_text(form.get("offer_type"), 20), price_cents=price,
+                          description=clean_text(form.get("description"), 6000),
                           image=image_value(self.offer_image, self._offer_image_original),
                           is_published=bool(form.get("is_published")))
         try:

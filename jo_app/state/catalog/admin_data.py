@@ -10,7 +10,7 @@ from jo_app.db import session_scope
 from jo_app.services.catalog import images
 from jo_app.services.catalog import listing as catalog
 from jo_app.services.errors import DomainError
-from jo_app.state.admin_common import clean
+from jo_app.state.client_input import clean_text
 from jo_app.state.shop_format import PARIS, image_src, labels, paris
 
 UPLOAD_URL_PREFIX = "/_upload/"
@@ -23,7 +23,7 @@ EMPTY_OFFER = {"title": "", "offer_type": "solo", "price": "", "description": ""
 
 def parse_local_datetime(value: Any) -> datetime | None:
     """"YYYY-MM-DDTHH:MM" (Paris time, as a datetime-local input sends it) -> aware datetime, else None."""
-    text = clean(value, 40)
+    text = clean_text(value, 40)
     try:
         moment = datetime.fromisoformat(text) if text else None
     except ValueError:
@@ -35,7 +35,7 @@ def parse_local_datetime(value: Any) -> datetime | None:
 
 def parse_price_cents(value: Any) -> int | None:
     """"45", "45.5", "45,50" euros -> cents (None when not a price with at most 2 decimals)."""
-    text = clean(value, 20).replace(" ", "").replace("\u00a0", "").replace("€", "").replace(",", ".")
+    text = clean_text(value, 20).replace(" ", "").replace("\u00a0", "").replace("€", "").replace(",", ".")
     try:
         amount = Decimal(text)
     except InvalidOperation:

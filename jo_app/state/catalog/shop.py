@@ -14,15 +14,15 @@ import reflex as rx
 from jo_app.db import session_scope
 from jo_app.live import hub, public_cache
 from jo_app.services.catalog import listing as catalog
-from jo_app.services.catalog.listing import EventCard
 from jo_app.services.errors import DomainError
 from jo_app.services.orders import onsales
 from jo_app.state.auth import AuthState
 from jo_app.state.catalog import live as catalogue_live
 from jo_app.state.catalog import stock
+from jo_app.state.client_input import as_int, clean_text
 from jo_app.state.orders.cart import CartState
 from jo_app.state.orders.queue import QueueState
-from jo_app.state.shop_format import OFFER_TYPES, as_int, clean_text, image_src, labels
+from jo_app.state.shop_format import OFFER_TYPES, image_src, labels
 from jo_app.timeutil import utcnow
 
 
@@ -33,7 +33,7 @@ def _offer_row(offer) -> dict[str, Any]:
     }
 
 
-def event_row(card: EventCard) -> dict[str, Any]:
+def event_row(card: catalog.EventCard) -> dict[str, Any]:
     """A plain dict for the UI (ids as both int and str: the live stock is keyed by str)."""
     low = card.min_price_cents
     return {

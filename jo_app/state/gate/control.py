@@ -9,6 +9,12 @@ Live counters: `GateState.configure` (after the role check) puts the device's so
 updates the scanning device's own counters; the gate service's `TicketScanned` event (`jo_app.wiring`) notifies
 "gate:<event id>" and "admin" after its commit. Manual entry (typed numbers, keyboard-wedge readers) is mixed in
 from jo_app.state.gate.manual_entry.
+
+Cost of opening the page (issue 12): `on_load` runs inside Reflex's `on_load_internal` (`inline_load`, one event
+instead of four) and resolves the identity and reads the controllable sessions in one thread hop and one database
+session (the list is shared by the devices of a process for a few seconds, returned only after each one's role
+check); `configure` takes the chosen session's label from that list (a session not in it is looked up) and the
+counters from the read shared by the devices joining the event together (`state.gate.live.shared_counts`).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import reflex as rx
 
 from jo_app.db import session_scope
 from jo_app.i18n import LangState, text
-from jo_app.live import hub
+from jo_app.live import hub, public_cache
 from jo_app.models import Role
 from jo_app.services.accounts.sessions import SessionInfo
 from jo_app.services.errors import DomainError
@@ -30,7 +36,7 @@ from jo_app.services.gate import admission as gate_service
 from jo_app.services.gate import schedule as gate_events
 from jo_app.services.gate.admission import ScanResult
 from jo_app.state.auth import AuthState
-from jo_app.state.gate.live import GateLiveState, live_topic, read_counts
+from jo_app.state.gate.live import GateLiveState, live_topic, read_counts, shared_counts
 from jo_app.state.gate.manual_entry import MAX_PAYLOAD, GateManualEntry
 from jo_app.state.gate.view import feedback_script, verdict_both
 from jo_app.timeutil import utcnow
@@ -38,6 +44,8 @@ from jo_app.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 STAFF = (Role.EMPLOYEE, Role.ADMIN)
+STAFF_ROLES = frozenset(role.value for role in STAFF)
+EVENTS_KEY = ("gate-events",)  # in the process's shared cache (cleared at each catalogue change); staff only
 DEBOUNCE_SECONDS = 3.0
 RECENT_MAX = 10
 VERDICT_SECONDS = 1.8
@@ -45,11 +53,20 @@ VERDICT_SECONDS = 1.8
 
 # --- blocking helpers (run in a thread) ---------------------------------------------------------------------
 
+def _read_events(session) -> list[dict[str, str]]:
+    return [{"id": str(e.id), "label": f"{e.starts_local} — {e.title} ({e.venue})", "open": "1" if e.gates_open else ""}
+            for e in gate_events.controllable_events(session)]
+
+
+def _staff_events(session, _user_id: int) -> list[dict[str, str]]:
+    """The sessions a gate can control, shared by the devices of this process for PUBLIC_CACHE_SECONDS at most and
+    forgotten at every catalogue change (`public_cache`); only called after the caller's role check."""
+    return public_cache.shared(EVENTS_KEY, lambda: _read_events(session))
+
+
 def _events() -> list[dict[str, str]]:
     with session_scope() as session:
-        return [{"id": str(e.id), "label": f"{e.starts_local} — {e.title} ({e.venue})",
-                 "open": "1" if e.gates_open else ""}
-                for e in gate_events.controllable_events(session)]
+        return _staff_events(session, 0)
 
 
 def _event_title(event_id: int) -> str | None:
@@ -107,16 +124,19 @@ class GateState(GateManualEntry, AuthState):
 
     @rx.event
     async def on_load(self):
-        """Check the role; load the sessions the gate can control."""
-        info = await self._staff()
-        if info is None:
+        """The page's on_load (run inside on_load_internal; it also shows the display identity): check the role
+        and load the sessions the gate can control, in one thread hop; re-link a configured device."""
+        info, events = await self.identify_then(_staff_events, roles=STAFF)
+        self._show_identity(info)
+        if info is None or info.role not in STAFF_ROLES or events is None:
+            self._deny()
             return
         self.allowed = True
         self.checked = True
         # A (re)loaded page asks for the camera again: an error of an earlier document is stale.
         self.camera_error = ""
         self.camera_on = True
-        self.events = await asyncio.to_thread(_events)
+        self.events = events
         if self.configured and self.event_id:
             await self._link(self.event_id)
 
@@ -135,11 +155,13 @@ class GateState(GateManualEntry, AuthState):
             event_id = int(str(form.get("event_id", "") or "0"))
         except ValueError:
             event_id = 0
-        title = await asyncio.to_thread(_event_title, event_id) if event_id > 0 else None
-        if title is None:
+        # A session of the list this device loaded (after its role check) needs no read; any other must exist.
+        label = next((e["label"] for e in self.events if e["id"] == str(event_id)), None) if event_id > 0 else None
+        if label is None and event_id > 0:
+            label = await asyncio.to_thread(_event_title, event_id)
+        if label is None:
             self.setup_error = text("gate.err_event", lang)
             return
-        label = next((e["label"] for e in self.events if e["id"] == str(event_id)), title)
         self.gate_name, self.event_id, self.event_label = gate, event_id, label
         self.setup_error = ""
         self.notice = ""
@@ -154,13 +176,13 @@ class GateState(GateManualEntry, AuthState):
         if await self._staff() is None:
             return
         self.configured = False
-        self.events = await asyncio.to_thread(_events)
+        self.events = public_cache.peek(EVENTS_KEY) or await asyncio.to_thread(_events)
 
     async def _link(self, event_id: int) -> None:
+        """Join the event's live room, then show its counters (one read shared by the devices joining together)."""
         await hub.join(self.router.session.session_id, live_topic(event_id), leave_prefix=True)
         live = await self.get_state(GateLiveState)
-        counts = await asyncio.to_thread(read_counts, event_id)
-        live._apply(event_id, counts)
+        live._apply(event_id, await shared_counts(event_id))
 
     @rx.event
     async def scan(self, codes: list[str]):

@@ -17,7 +17,8 @@ from jo_app.i18n import error_key
 from jo_app.services.catalog import listing as catalog
 from jo_app.services.errors import DomainError
 from jo_app.services.orders import history as orders
-from jo_app.state.admin_common import AdminState, as_int, clean
+from jo_app.state.admin_common import AdminState
+from jo_app.state.client_input import as_int, clean_text
 from jo_app.state.shop_format import labels, paris
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class AdminOrdersState(AdminState):
             return
         self.message = self.error = ""
         self.event_choices = await asyncio.to_thread(_event_choices)
-        reference = clean(self.router.url.query_parameters.get("ref", ""), 20)
+        reference = clean_text(self.router.url.query_parameters.get("ref", ""), 20)
         await self._search()
         if reference:
             await self._open(reference)
@@ -111,8 +112,8 @@ class AdminOrdersState(AdminState):
         if await self._admin() is None:
             self._clear()
             return
-        self.query = clean(form.get("q"), 100)
-        event = clean(form.get("event"), 12)
+        self.query = clean_text(form.get("q"), 100)
+        event = clean_text(form.get("event"), 12)
         self.event_filter = event if as_int(event) else ""
         self.message = self.error = ""
         await self._search()
@@ -123,7 +124,7 @@ class AdminOrdersState(AdminState):
             self._clear()
             return
         self.message = self.error = ""
-        await self._open(clean(reference, 20))
+        await self._open(clean_text(reference, 20))
 
     @rx.event
     async def close_order(self):
@@ -148,8 +149,8 @@ class AdminOrdersState(AdminState):
         reference = self.order["reference"]
         override = str(form.get("override_used", "") or "").lower() in ("on", "true", "1")  # "on" or a ref's True
         try:
-            outcome = await asyncio.to_thread(_cancel, admin.user_id, reference,
-                                                        clean(form.get("reason"), 500), self._client_ip(), override)
+            reason = clean_text(form.get("reason"), 500)
+            outcome = await asyncio.to_thread(_cancel, admin.user_id, reference, reason, self._client_ip(), override)
         except DomainError as exc:
             # A missing override reason keeps the form open; any other refusal closes it.
             self.error = error_key(exc)

@@ -19,8 +19,9 @@ from jo_app.services.catalog import listing as catalog
 from jo_app.services.errors import DomainError
 from jo_app.services.orders import onsales, waiting_room
 from jo_app.state.account_common import call_service
-from jo_app.state.admin_common import AdminState, as_int, clean, error_key
+from jo_app.state.admin_common import AdminState, error_key
 from jo_app.state.catalog.admin_data import parse_local_datetime
+from jo_app.state.client_input import as_int, clean_text
 from jo_app.state.orders.queue_live import ADMIN_TOPIC
 from jo_app.state.shop_format import labels
 
@@ -91,7 +92,7 @@ class AdminOnsalesState(AdminState):
         if admin is None:
             return
         opens_at = parse_local_datetime(form.get("opens_at"))
-        rate, minutes = as_int(clean(form.get("rate"), 10)), as_int(clean(form.get("pass_minutes"), 10))
+        rate, minutes = as_int(clean_text(form.get("rate"), 10)), as_int(clean_text(form.get("pass_minutes"), 10))
         ids = tuple(sorted({i for name, value in form.items() if isinstance(name, str) and name.startswith("event_")
                             and value in ("on", True) and (i := as_int(name[6:])) is not None}))[:200]
         error = ("err.invalid_date" if opens_at is None else "err.invalid_rate" if rate is None
@@ -100,7 +101,7 @@ class AdminOnsalesState(AdminState):
         if error:
             self.message, self.error = "", error
             return
-        data = onsales.OnSaleInput(name=clean(form.get("name"), 150), rate_per_minute=rate, pass_minutes=minutes,
+        data = onsales.OnSaleInput(name=clean_text(form.get("name"), 150), rate_per_minute=rate, pass_minutes=minutes,
                                    opens_at=opens_at.astimezone(UTC).replace(tzinfo=None), event_ids=ids)
         try:
             await call_service(onsales.create_onsale, admin.user_id, data)
@@ -141,7 +142,7 @@ class AdminOnsalesState(AdminState):
     @rx.event
     async def set_rate(self, form: dict[str, Any]):
         """The rate form of one on-sale row: {"onsale_id", "rate"}."""
-        rate = as_int(clean(form.get("rate"), 10))
+        rate = as_int(clean_text(form.get("rate"), 10))
         if rate is None or rate < 1:
             if await self._admin() is not None:
                 self.message, self.error = "", "err.invalid_rate"

@@ -26,7 +26,8 @@ from jo_app.services.orders import cart as cart_service
 from jo_app.services.orders import cart_view
 from jo_app.services.orders.cart_view import CartView
 from jo_app.state.auth import AuthState
-from jo_app.state.shop_format import as_int, labels
+from jo_app.state.client_input import as_int
+from jo_app.state.shop_format import labels
 from jo_app.timeutil import utcnow
 
 LOGIN_PATH = "/connexion"
@@ -109,15 +110,14 @@ class CartState(AuthState):
     _watch_target: float = 0.0  # the deadline the live watcher wakes up for
 
     def _apply(self, data: dict[str, Any]) -> None:
-        self.lines = data["lines"]
-        self.count = data["count"]
-        self.persons = data["persons"]
-        self.total_fr, self.total_en = data["total_fr"], data["total_en"]
-        self.can_checkout = data["can_checkout"]
-        self.hold_expires_at = data["hold_expires_at"]
-        self.has_expired_hold = any(line["hold_expired"] for line in data["lines"])
-        self._hold_deadline = time.monotonic() + data["hold_seconds"] if data["hold_expires_at"] else 0.0
-        self.loaded = True
+        """Show the cart `data` (`view_dict`); only what changed is sent (the payment page shows the cart the add
+        just showed)."""
+        if data["hold_expires_at"] != self.hold_expires_at or not self._hold_deadline:  # same expiry: same deadline
+            self._hold_deadline = time.monotonic() + data["hold_seconds"] if data["hold_expires_at"] else 0.0
+        self._assign(lines=data["lines"], count=data["count"], persons=data["persons"], total_fr=data["total_fr"],
+                     total_en=data["total_en"], can_checkout=data["can_checkout"],
+                     hold_expires_at=data["hold_expires_at"],
+                     has_expired_hold=any(line["hold_expired"] for line in data["lines"]), loaded=True)
 
     def _clear(self) -> None:
         self.lines, self.count, self.persons, self.can_checkout, self.loaded = [], 0, 0, False, True
@@ -200,7 +200,7 @@ class CartState(AuthState):
             return None
         if user is None:
             return login_redirect(next_path)
-        self.error_code, self.error_offer_id, self.added_offer_id = "", offer, offer if action == "add" else 0
+        self._assign(error_code="", error_offer_id=offer, added_offer_id=offer if action == "add" else 0)
         self._apply(data)
         return self._watch()
 

@@ -27,9 +27,9 @@ from jo_app.services.errors import DomainError
 from jo_app.services.orders import cart_key, cart_view
 from jo_app.services.orders import checkout as checkout_service
 from jo_app.state.auth import AuthState, _resolve_then
+from jo_app.state.client_input import clean_text
 from jo_app.state.orders.cart import CartState, login_redirect, view_dict
 from jo_app.state.orders.queue import QueueState
-from jo_app.state.shop_format import clean_text
 
 log = logging.getLogger(__name__)
 FIELDS = ("card_number", "expiry", "cvc", "holder")
@@ -90,15 +90,16 @@ def _quote_in(session, user_id: int) -> dict[str, Any]:
 def _pay_in(session, user_id: int, card: payment.PaymentCard, previous_key: str, client_ip: str | None,
             passes: list[str] | None = None):
     """Pay the cart as it is in the database now; returns (result, key used). An empty cart whose last key from
-    this page already produced an order (a resubmit after success) gives that order back."""
-    key = cart_key.content_key(session, user_id)
+    this page already produced an order (a resubmit after success) gives that order back. The key is read in the
+    statement that locks the cart for the payment (`cart_key.key_and_lock`)."""
+    key, locked = cart_key.key_and_lock(session, user_id)
     if key is None and previous_key:
         existing = checkout_service.find_existing(session, user_id, previous_key)
         if existing is not None:
             return existing, previous_key
     key = key or "cart-empty"
     return checkout_service.checkout(session, user_id, card, idempotency_key=key, client_ip=client_ip,
-                                     queue_pass=passes), key
+                                     queue_pass=passes, locked=locked), key
 
 
 def _pay(user_id: int, card: payment.PaymentCard, previous_key: str, client_ip: str | None):
@@ -126,17 +127,16 @@ class CheckoutState(AuthState):
     async def load(self):
         """on_load (the page's only one: it also sets the display identity, see `App.add_page`): the user's cart
         (the payment's key is derived from the cart when paying, not here)."""
-        user, data = await self.run_as_user(_quote_in)  # identity and cart in one database session
+        user, data = await self.run_as_user(_quote_in, read_only=True)  # identity and cart: one session, reads
         self._show_identity(user)
         if user is None:
             return login_redirect("/paiement")
-        self.paying = False  # (a payment holds the state lock: none is running while this runs)
-        self.form_error, self.field_errors = "", {}
-        self.lines, self.can_checkout = data["lines"], data["can_checkout"]
-        self.total_fr, self.total_en = data["total_fr"], data["total_en"]
-        self.show_test_cards = not get_settings().is_production
-        self.test_cards = list(payment.TEST_CARDS) if self.show_test_cards else []
-        self.loaded = True
+        show_test_cards = not get_settings().is_production
+        self._assign(  # only what changed since this tab last showed the page is sent
+            paying=False,  # (a payment holds the state lock: none is running while this runs)
+            form_error="", field_errors={}, lines=data["lines"], can_checkout=data["can_checkout"],
+            total_fr=data["total_fr"], total_en=data["total_en"], show_test_cards=show_test_cards,
+            test_cards=list(payment.TEST_CARDS) if show_test_cards else [], loaded=True)
         cart = await self.get_state(CartState)  # the seat hold's countdown and its expiry watcher
         cart._apply(data)
         return cart._watch()
@@ -176,7 +176,7 @@ class CheckoutState(AuthState):
             yield login_redirect("/paiement")
             return
         card, errors = parse_card(form if isinstance(form, dict) else {})
-        self.field_errors, self.form_error = errors, ""
+        self._assign(field_errors=errors, form_error="")
         if card is None:
             return
         passes = (await self.get_state(QueueState))._pass_list()

@@ -12,8 +12,9 @@ from jo_app.services.errors import DomainError
 from jo_app.services.orders import history as orders
 from jo_app.services.orders.history import TicketView
 from jo_app.state.auth import AuthState
+from jo_app.state.client_input import clean_text
 from jo_app.state.orders.cart import login_redirect
-from jo_app.state.shop_format import clean_text, labels
+from jo_app.state.shop_format import labels
 from jo_app.state.tickets.ownership_rows import ticket_extras
 
 

@@ -19,9 +19,9 @@ from jo_app.i18n import error_key
 from jo_app.services.errors import DomainError
 from jo_app.services.orders import onsales, queue_pass, waiting_room
 from jo_app.state.auth import AuthState
+from jo_app.state.client_input import as_int
 from jo_app.state.orders import queue_live
 from jo_app.state.orders.cart import iso_utc, login_redirect
-from jo_app.state.shop_format import as_int
 from jo_app.timeutil import utcnow
 
 

@@ -94,8 +94,7 @@ hub.register(PREFIX, TopicSpec(_board_update, interval=0.2))
 
 async def link(sid: str | None, onsale_id: int) -> None:
     """Put a waiting page in its on-sale's room (leaving any other queue room) and send it the numbers now."""
-    await hub.join(sid, topic(onsale_id), leave_prefix=True)
-    hub.ping_every(sid, WAITING_PING_SECONDS)
+    await hub.join(sid, topic(onsale_id), leave_prefix=True, ping_every=WAITING_PING_SECONDS)
     await hub.send_snapshot(sid, topic(onsale_id))
 
 

@@ -10,7 +10,8 @@ import reflex as rx
 from jo_app.services.errors import DomainError
 from jo_app.services.tickets import ownership_admin, qr_policy, resale
 from jo_app.state.account_common import call_service
-from jo_app.state.admin_common import AdminState, as_int, clean
+from jo_app.state.admin_common import AdminState
+from jo_app.state.client_input import as_int, clean_text
 from jo_app.state.shop_format import labels
 
 
@@ -57,7 +58,7 @@ class AdminOwnershipState(AdminState):
         admin = await self._admin()
         if admin is None:
             return
-        event_id, fee = as_int(form_data.get("event_id")), fee_bps(clean(form_data.get("fee_pct"), 8))
+        event_id, fee = as_int(form_data.get("event_id")), fee_bps(clean_text(form_data.get("fee_pct"), 8))
         if event_id is None or fee is None:
             self.message, self.error = "", "err.own_fee"
             return

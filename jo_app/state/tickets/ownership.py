@@ -16,9 +16,10 @@ from jo_app.services.errors import DomainError
 from jo_app.services.tickets import holders, resale, transfer_accept, transfers
 from jo_app.state.account_common import call_service, error_of, in_thread
 from jo_app.state.auth import AuthState
+from jo_app.state.client_input import clean_text
 from jo_app.state.orders.cart import login_redirect
 from jo_app.state.orders.history import OrdersState, _tickets
-from jo_app.state.shop_format import clean_text, labels
+from jo_app.state.shop_format import labels
 from jo_app.state.tickets.ownership_rows import LIVE_QR_JS
 
 ACCEPT_PREFIX = "/billets/transfert/"

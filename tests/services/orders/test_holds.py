@@ -219,7 +219,8 @@ def test_direct_api_orders_cannot_take_held_seats(session: Session, shop: dict) 
 
 
 def test_account_erasure_gives_held_seats_back(session: Session, shop: dict) -> None:
-    from jo_app.services.accounts import privacy, users
+    from jo_app.services import privacy
+    from jo_app.services.accounts import users
 
     result = users.register(session, email="holder@example.org", password="Sprint!Paris2024",
                             first_name="Camille", last_name="Durand", consent=True, client_ip="10.0.0.1")

@@ -168,18 +168,18 @@ def test_cached_pdf_per_language(session: Session, ticket: Ticket, tmp_path: Pat
     french, english = cached_ticket_pdf(session, ticket.id, "fr"), cached_ticket_pdf(session, ticket.id, "en")
     assert "Titulaire" in _pdf_text(french, tmp_path) and "Holder" in _pdf_text(english, tmp_path)
     assert cached_ticket_pdf(session, ticket.id, "fr") == french and cached_ticket_pdf(session, ticket.id) == french
-    assert len(list(private_cache.glob(f"{ticket.id}-*.pdf"))) == 2
+    assert len(list((private_cache / str(ticket.id)).glob(f"{ticket.id}-*.pdf"))) == 2
 
 
 def test_cache_files_follow_the_payload(session: Session, ticket: Ticket, private_cache: Path) -> None:
-    folder = private_cache
+    folder = private_cache / str(ticket.id)  # one folder per ticket: stale files are found without a full scan
     pdf = cached_ticket_pdf(session, ticket.id)
     png = cached_ticket_png(session, ticket.id)
     files = sorted(p.name for p in folder.glob(f"{ticket.id}-*"))
     assert len(files) == 2 and any(f.endswith(".pdf") for f in files) and any(f.endswith(".png") for f in files)
     for name in files:
         assert stat.S_IMODE(os.stat(folder / name).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(folder).st_mode) == stat.S_IMODE(os.stat(private_cache).st_mode) == 0o700
     assert not list(folder.glob(".tmp-*"))
     # served from the cache: the file content is returned as is
     pdf_file = next(folder.glob(f"{ticket.id}-*.pdf"))

@@ -7,31 +7,18 @@ import asyncio
 import base64
 import json
 import re
-from functools import partial
 
 import pytest
 from reflex.istate.data import RouterData
 from sqlmodel import Session, select
 
-from jo_app.db import session_scope
 from jo_app.models import User, UserSession
 from jo_app.services.accounts import login, sessions, twofactor, users
-from jo_app.state import account_common, auth
 from jo_app.state.accounts.account import AccountState
 from jo_app.state.accounts.twofactor import TwoFactorState
 from tests.state.conftest import make_state
 
 PASSWORD = "Piste!Verte2024"
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    """Route the states' database access to the test database."""
-    scope = partial(session_scope, engine)  # the app's own commit/rollback scope, on the test DB
-
-    monkeypatch.setattr(auth, "session_scope", scope)
-    monkeypatch.setattr(account_common, "session_scope", scope)
-    return engine
 
 
 def _user(engine, email: str) -> tuple[int, str]:

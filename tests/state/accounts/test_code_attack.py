@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from functools import partial
 
 import pytest
 from sqlmodel import Session, select
 
-from jo_app.db import session_scope
 from jo_app.models import EmailCode, User
 from jo_app.services import ratelimit
 from jo_app.services.accounts import sessions, users
 from jo_app.services.accounts.passwords import verify_password
-from jo_app.state import account_common, auth
 from jo_app.state.accounts.register import ForgotPasswordState, RegisterState
 from tests.mail_codes import code_in, other_code
 from tests.smtp_capture import SmtpCollector, smtp_capture
@@ -40,14 +37,6 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch, tmp_path, engine) -> Iterator[S
             yield collector
     finally:
         ratelimit.reset()
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    monkeypatch.setattr(auth, "session_scope", scope)
-    monkeypatch.setattr(account_common, "session_scope", scope)
-    return engine
 
 
 def socket_state(cls, ip: str, cookie: str = "", path: str = "/mot-de-passe-oublie"):

@@ -10,23 +10,18 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import text, update
 from sqlmodel import Session
 
-from jo_app.db import session_scope
 from jo_app.models import Role, User, UserSession
 from jo_app.services.accounts import identity_cache, sessions, users
 from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.catalog.admin import EventInput, OfferInput
 from jo_app.services.orders import cart as cart_service
 from jo_app.services.orders import cart_view
-from jo_app.state import auth
 from jo_app.state.admin_common import AdminState
-from jo_app.state.orders import cart
-from jo_app.state.orders import checkout as checkout_state
 from jo_app.state.orders.cart import CartState
 from jo_app.state.orders.checkout import CheckoutState
 from jo_app.timeutil import utcnow
@@ -34,12 +29,9 @@ from tests.state.conftest import make_state
 
 
 @pytest.fixture
-def db_engine(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    for module in (auth, cart, checkout_state):
-        monkeypatch.setattr(module, "session_scope", scope)
+def db_engine(db_engine):
     identity_cache.clear()
-    yield engine
+    yield db_engine
     identity_cache.clear()
 
 

@@ -4,29 +4,18 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
 import pytest
 from sqlmodel import Session, select
 
-from jo_app.db import session_scope
 from jo_app.i18n import LangState
 from jo_app.models import User
 from jo_app.services.accounts import sessions, users
-from jo_app.state import account_common, auth
 from jo_app.state.accounts.lang_pref import LangPrefState
 from jo_app.state.accounts.register import RegisterState
 from tests.state.conftest import make_state
 
 PASSWORD = "Piste!Verte2024"
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    monkeypatch.setattr(auth, "session_scope", scope)
-    monkeypatch.setattr(account_common, "session_scope", scope)
-    return engine
 
 
 def _lang(engine, email: str) -> str:

@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from contextlib import contextmanager
-from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from jo_app.api import auth_routes
 from jo_app.api.app import api
-from jo_app.db import session_scope
 from jo_app.services import ratelimit
 from jo_app.services.accounts import users
 from jo_app.services.accounts.session_handoff import PRELOGIN_COOKIE, new_prelogin_nonce
-from jo_app.state import account_common, auth
 from jo_app.state.accounts.login import LoginState
 from tests.state.conftest import make_state
 
@@ -26,23 +21,13 @@ PASSWORD = "Piste!Verte2024"
 
 
 @pytest.fixture
-def db_engine(engine, monkeypatch):
-    monkeypatch.setattr(auth, "session_scope", partial(session_scope, engine))
-    monkeypatch.setattr(account_common, "session_scope", partial(session_scope, engine))
-
-    @contextmanager
-    def scope():
-        with Session(engine, expire_on_commit=False) as db:
-            yield db
-            db.commit()
-
-    monkeypatch.setattr(auth_routes, "session_scope", scope)
+def db_engine(db_engine):
     ratelimit.reset()
-    with Session(engine) as db:
+    with Session(db_engine) as db:
         users.create_user(db, email="mallory@example.org", password=PASSWORD, first_name="M", last_name="A",
                           verified=True)
         db.commit()
-    yield engine
+    yield db_engine
     ratelimit.reset()
 
 

@@ -7,16 +7,13 @@ import asyncio
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlmodel import Session, select
 
 from jo_app.api import ratelimit
-from jo_app.db import session_scope
 from jo_app.models import EmailCode, User
 from jo_app.services.accounts import users
-from jo_app.state import account_common, auth
 from jo_app.state.accounts.register import RegisterState
 from tests.mail_codes import code_in, other_code
 from tests.smtp_capture import SmtpCollector, smtp_capture
@@ -35,15 +32,6 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch, tmp_path, engine) -> Iterator[S
             yield collector
     finally:
         ratelimit.reset()
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    """Route the states' database access to the test database."""
-    scope = partial(session_scope, engine)
-    monkeypatch.setattr(auth, "session_scope", scope)
-    monkeypatch.setattr(account_common, "session_scope", scope)
-    return engine
 
 
 def _state() -> RegisterState:

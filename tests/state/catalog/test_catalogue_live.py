@@ -5,16 +5,10 @@ filters: their own results, and the room that asks them to search again)."""
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
-import pytest
-
-from jo_app.db import session_scope
 from jo_app.live import hub as global_hub
 from jo_app.live.hub import NAMESPACE, Hub, TopicSpec, delta_update
-from jo_app.state import auth
 from jo_app.state.catalog import live as catalogue_live
-from jo_app.state.catalog import shop
 from jo_app.state.catalog.live import CatalogueState
 from jo_app.state.catalog.shop import ShopState
 from tests.state.catalog.test_shop_handlers import _offers, _run, _state
@@ -75,13 +69,6 @@ def test_a_burst_of_page_loads_gets_the_figures_in_one_message() -> None:
     assert reads == ["t"]  # the second batch reused the recent read
     rooms = sio.manager.rooms[NAMESPACE]
     assert set(rooms) == {hub.room("t")} and len(rooms[hub.room("t")]) == 51  # batch rooms closed, all in the topic
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    for module in (auth, shop):
-        monkeypatch.setattr(module, "session_scope", partial(session_scope, engine))
-    return engine
 
 
 def test_the_catalogue_update_is_one_delta_of_the_pushed_state(db_engine) -> None:

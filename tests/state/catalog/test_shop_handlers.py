@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from jo_app.api import ticket_files
 from jo_app.api.app import api
-from jo_app.db import session_scope
 from jo_app.i18n import CATALOGUE
 from jo_app.services import payment
 from jo_app.services.accounts import sessions, users
@@ -23,28 +20,14 @@ from jo_app.services.catalog.admin import EventInput, OfferInput
 from jo_app.services.orders import cart as cart_service
 from jo_app.services.orders import cart_view, checkout
 from jo_app.services.orders.cart_view import PROBLEM_MESSAGES
-from jo_app.state import auth
-from jo_app.state.catalog import shop
 from jo_app.state.catalog.shop import EventPageState
-from jo_app.state.orders import cart
 from jo_app.state.orders import checkout as checkout_state
-from jo_app.state.orders import history as orders
 from jo_app.state.orders.cart import CartState
 from jo_app.state.orders.history import OrdersState
 from jo_app.timeutil import utcnow
 from tests.state.conftest import make_state
 
 GOOD = {"holder": "Camille Durand", "card_number": "4242 4242 4242 4242", "expiry": "12/34", "cvc": "123"}
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    """Route the states' and routes' database access to the test database."""
-    scope = partial(session_scope, engine)  # the app's own commit/rollback scope, on the test DB
-
-    for module in (auth, cart, orders, shop, checkout_state, ticket_files):
-        monkeypatch.setattr(module, "session_scope", scope)
-    return engine
 
 
 def _user(engine, email: str) -> tuple[int, str]:

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlmodel import Session
 
-from jo_app.db import session_scope
 from jo_app.services.accounts import identity_cache, sessions, users
 from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.catalog.admin import EventInput
-from jo_app.state import auth
-from jo_app.state.catalog import shop
 from jo_app.state.catalog.shop import EventPageState, ShopState
 from jo_app.timeutil import utcnow
 from tests.state.conftest import make_state
 
 
 @pytest.fixture
-def db_engine(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    for module in (auth, shop):
-        monkeypatch.setattr(module, "session_scope", scope)
+def db_engine(db_engine):
     identity_cache.clear()
-    yield engine
+    yield db_engine
     identity_cache.clear()
 
 

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
-import pytest
 from sqlmodel import Session
 
 from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.catalog.admin import EventInput
 from jo_app.state.catalog import stock
 from jo_app.timeutil import utcnow
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    @contextmanager
-    def scope():
-        with Session(engine, expire_on_commit=False) as db:
-            yield db
-            db.commit()
-
-    monkeypatch.setattr(stock, "session_scope", scope)
-    return engine
 
 
 def _event(engine, *, capacity: int, published: bool = True, days: int = 5) -> int:

@@ -6,7 +6,6 @@ and re-checks the identity server-side."""
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -15,26 +14,14 @@ from reflex_base.registry import RegistrationContext
 from sqlmodel import Session, func, select
 
 from jo_app import application
-from jo_app.db import session_scope
 from jo_app.models import Order
 from jo_app.services.orders import cart as cart_service
-from jo_app.state import auth
-from jo_app.state.orders import cart
-from jo_app.state.orders import checkout as checkout_state
 from jo_app.state.orders.cart import CartState
 from jo_app.state.orders.checkout import CheckoutState
 from tests.state.catalog.test_shop_handlers import GOOD, _cart, _offers, _user
 from tests.state.conftest import make_state as _state
 
 DECLINED = {**GOOD, "card_number": "4000 0000 0000 0002"}
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    """The states' database access on the test database."""
-    for module in (auth, cart, checkout_state):
-        monkeypatch.setattr(module, "session_scope", partial(session_scope, engine))
-    return engine
 
 
 def _orders(engine, user_id: int) -> int:
@@ -150,3 +137,24 @@ def test_pay_refusals_leave_the_button_enabled(db_engine) -> None:
     steps = _pay(stranger, GOOD)
     assert _redirect(steps[-1][0]).startswith("/connexion") and not stranger.paying
     assert _orders(db_engine, owner) == 0
+
+
+def test_a_second_load_of_the_same_cart_sends_nothing_new(db_engine) -> None:
+    """Handlers set only the vars that change (`AuthState._assign`): the payment page shown again for the cart the
+    tab already shows marks no public var of the cart or the checkout dirty (nothing sent, the cart not saved)."""
+    owner, token = _user(db_engine, "again@example.org")
+    _event, offers = _offers(db_engine)
+    with Session(db_engine) as db:
+        cart_service.add_item(db, owner, offers["duo"], 1)
+    state = _state(CheckoutState, f"jo_session={token}", "/paiement")
+    asyncio.run(CheckoutState.event_handlers["load"].fn(state))
+    cart_state = _sub(state, CartState)
+    assert state.loaded and cart_state.count == 1 and state.dirty_vars and cart_state.dirty_vars
+    deadline = cart_state._hold_deadline
+    state._get_root_state()._clean()
+    asyncio.run(CheckoutState.event_handlers["load"].fn(state))
+    assert not state.dirty_vars and not cart_state.dirty_vars and cart_state._hold_deadline == deadline
+    with Session(db_engine) as db:  # the cart changes: its new figures are sent
+        cart_service.add_item(db, owner, offers["duo"], 1)
+    asyncio.run(CheckoutState.event_handlers["load"].fn(state))
+    assert {"lines", "count", "persons"} <= cart_state.dirty_vars and "lines" in state.dirty_vars

@@ -8,12 +8,10 @@ emptied by it, and a resubmit of an already-paid cart gives back that order with
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlmodel import Session, func, select
 
-from jo_app.db import session_scope
 from jo_app.models import Order
 from jo_app.services import payment
 from jo_app.services.accounts import users
@@ -29,8 +27,8 @@ CARD = payment.PaymentCard("4242424242424242", 12, utcnow().year + 2, "123", "Ad
 
 
 @pytest.fixture
-def world(engine, monkeypatch):
-    monkeypatch.setattr(checkout_state, "session_scope", partial(session_scope, engine))
+def world(db_engine):
+    engine = db_engine
     with Session(engine) as db:
         user = users.create_user(db, email="key@example.org", password="Piste!Verte2024", first_name="A",
                                  last_name="B", verified=True)
@@ -87,3 +85,43 @@ def test_a_second_cart_paid_before_the_page_reloads_makes_a_new_order(world) -> 
     again, again_key = checkout_state._pay(user_id, CARD, second_key, None)
     assert (again.reference, again.created, again_key) == (second.reference, False, second_key)
     assert _orders(engine, user_id) == 2
+
+
+def test_the_key_read_with_the_lock_is_the_content_key(world) -> None:
+    """`key_and_lock` (PostgreSQL: the lines in the locking statement) gives the same key as `content_key`, whatever
+    the lines' times (microseconds trimmed in PostgreSQL's JSON), and the cart row it returns stays locked."""
+    from sqlalchemy import text, update
+    from sqlalchemy.exc import OperationalError
+
+    from jo_app.models import CartItem
+    from jo_app.services.orders.cart_key import key_and_lock
+
+    engine, user_id, offer_id = world
+    with Session(engine) as db:
+        assert key_and_lock(db, user_id) == (None, None)  # no cart yet
+    _add(engine, user_id, offer_id, 2)
+    for micro in (0, 123400, 5, 999999):
+        with Session(engine) as db:
+            db.exec(update(CartItem).values(added_at=utcnow().replace(microsecond=micro)))
+            db.commit()
+        expected = _key(engine, user_id)
+        with Session(engine) as db:
+            key, locked = key_and_lock(db, user_id)
+            assert key == expected and key is not None
+            if engine.dialect.name != "postgresql":
+                assert locked is None  # the checkout locks the cart itself
+                continue
+            assert locked.email == "key@example.org"
+            with engine.connect() as other, pytest.raises(OperationalError):  # the cart row is locked
+                other.execute(text("SELECT id FROM carts WHERE id = :id FOR UPDATE NOWAIT"), {"id": locked.cart_id})
+
+
+def test_a_payment_with_the_row_from_key_and_lock_pays_once(world) -> None:
+    engine, user_id, offer_id = world
+    _add(engine, user_id, offer_id, 1)
+    with Session(engine) as db:
+        first, key = checkout_state._pay_in(db, user_id, CARD, "", None)
+    with Session(engine) as db:  # a resubmit of the paid cart: the same order, nothing paid again
+        again, again_key = checkout_state._pay_in(db, user_id, CARD, key, None)
+    assert first.created and not again.created and again.order_id == first.order_id and again_key == key
+    assert _orders(engine, user_id) == 1

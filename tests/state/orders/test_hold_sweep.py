@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from functools import partial
 
 from sqlalchemy import update
 from sqlmodel import Session
 
 from jo_app.config import get_settings
-from jo_app.db import session_scope
 from jo_app.models import Event, SeatHold
 from jo_app.services.orders import cart
 from jo_app.state.orders import hold_sweep
@@ -18,7 +16,8 @@ from jo_app.timeutil import utcnow
 from tests.factories import make_event, make_offer, make_user
 
 
-def test_periodic_sweep_releases_expired_holds_and_publishes(engine, monkeypatch) -> None:
+def test_periodic_sweep_releases_expired_holds_and_publishes(db_engine, monkeypatch) -> None:
+    engine = db_engine
     with Session(engine) as db:
         event = make_event(db, capacity=10, starts_at=utcnow() + timedelta(days=2))
         offer = make_offer(db, event, offer_type="duo")
@@ -30,7 +29,6 @@ def test_periodic_sweep_releases_expired_holds_and_publishes(engine, monkeypatch
         db.commit()
     pushed: list[str] = []
 
-    monkeypatch.setattr(hold_sweep, "session_scope", partial(session_scope, engine))
     monkeypatch.setattr(hold_sweep, "notify", pushed.append)
     settings = get_settings().model_copy(update={"hold_sweep_seconds": 1})
     monkeypatch.setattr(hold_sweep, "get_settings", lambda: settings)

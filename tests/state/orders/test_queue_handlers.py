@@ -4,28 +4,15 @@ the server and is what lets the cart add packs of a queued session."""
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 
-import pytest
 from sqlmodel import Session
 
-from jo_app.db import session_scope
 from jo_app.services.orders import onsales, waiting_room
 from jo_app.services.orders.onsales import OnSaleInput
-from jo_app.state import auth
-from jo_app.state.orders import cart, queue
 from jo_app.state.orders.cart import CartState
 from jo_app.state.orders.queue import QueueState
 from jo_app.timeutil import utcnow
 from tests.state.catalog.test_shop_handlers import _offers, _run, _state, _user
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    for module in (auth, cart, queue):
-        monkeypatch.setattr(module, "session_scope", scope)
-    return engine
 
 
 def test_join_wait_admission_and_pass_used_by_the_cart(db_engine) -> None:
@@ -64,10 +51,8 @@ def test_cart_refuses_a_queued_session_without_a_pass(db_engine) -> None:
 
 
 def test_a_queued_session_page_sends_visitors_to_the_waiting_room(db_engine, monkeypatch) -> None:
-    from jo_app.state.catalog import shop
     from jo_app.state.catalog.shop import EventPageState
 
-    monkeypatch.setattr(shop, "session_scope", partial(session_scope, db_engine))
     _owner, token = _user(db_engine, "queue-page@example.org")
     event_id, _unused = _offers(db_engine)
     cookie = f"jo_session={token}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlmodel import Session, select
@@ -21,9 +20,7 @@ from jo_app.services.errors import PermissionDeniedError
 from jo_app.services.orders import cart as cart_service
 from jo_app.services.orders import cart_view, waiting_room
 from jo_app.services.orders.onsales import OnSaleInput, create_onsale
-from jo_app.state import account_common, auth
-from jo_app.state.orders import admin_onsales as admin_onsales_state
-from jo_app.state.orders import cart, checkout, queue, queue_live
+from jo_app.state.orders import checkout, queue_live
 from jo_app.state.orders.admin_onsales import AdminOnsalesState
 from jo_app.state.orders.cart import CartState
 from jo_app.state.orders.queue import QueueState
@@ -35,12 +32,9 @@ CARD = payment.PaymentCard("4242424242424242", 12, utcnow().year + 2, "123", "Ad
 
 
 @pytest.fixture
-def db_engine(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    for module in (auth, cart, queue, queue_live, checkout, account_common, admin_onsales_state):
-        monkeypatch.setattr(module, "session_scope", scope)
+def db_engine(db_engine):
     queue_live._seen.clear()
-    return engine
+    return db_engine
 
 
 def _onsale(engine, event_id: int, rate: int = 1, opens_in: float = -1) -> int:

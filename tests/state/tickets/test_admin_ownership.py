@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlmodel import Session
 
-from jo_app.db import session_scope
 from jo_app.models import Event, Role
 from jo_app.services.accounts import sessions, users
 from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.catalog.admin import EventInput
-from jo_app.state import account_common, auth
 from jo_app.state.tickets.admin import AdminOwnershipState, fee_bps
 from jo_app.timeutil import utcnow
 from tests.state.conftest import make_state
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    for module in (auth, account_common):
-        monkeypatch.setattr(module, "session_scope", scope)
-    return engine
 
 
 def _login(engine, role: Role) -> str:

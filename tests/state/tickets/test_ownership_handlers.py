@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from functools import partial
 
 import pytest
 import reflex as rx
 from sqlmodel import Session, select
 
-from jo_app.db import session_scope
 from jo_app.i18n import CATALOGUE
 from jo_app.models import Ticket, TicketTransfer
 from jo_app.services import payment
@@ -20,19 +18,10 @@ from jo_app.services.catalog import admin as catalog_admin
 from jo_app.services.catalog.admin import EventInput, OfferInput
 from jo_app.services.orders import cart, checkout
 from jo_app.services.tickets import transfers
-from jo_app.state import account_common, auth
 from jo_app.state.orders import history as orders
 from jo_app.state.tickets.ownership import OwnershipState, TransferAcceptState
 from jo_app.timeutil import utcnow
 from tests.state.conftest import make_state
-
-
-@pytest.fixture
-def db_engine(engine, monkeypatch):
-    scope = partial(session_scope, engine)
-    for module in (auth, orders, account_common):
-        monkeypatch.setattr(module, "session_scope", scope)
-    return engine
 
 
 def _user(engine, email: str) -> tuple[int, str]:

@@ -24,7 +24,8 @@ from jo_app.models import (
     TicketStatus,
     User,
 )
-from jo_app.services.accounts import email_codes, login, privacy, sessions, twofactor, users
+from jo_app.services import privacy
+from jo_app.services.accounts import email_codes, login, sessions, twofactor, users
 from jo_app.services.errors import (
     AuthenticationError,
     ConflictError,

@@ -1,4 +1,7 @@
-"""GDPR rights: data export (portability) and account erasure (anonymization)."""
+"""GDPR rights: data export (portability) and account erasure (anonymization).
+
+A use case across domains (the account, its orders and tickets, its cart's seat and resale holds), so it sits above
+the domain packages: `accounts` itself depends on none of them."""
 
 from __future__ import annotations
 

@@ -22,6 +22,10 @@ def _order_cancelled(event: events.OrderCancelled) -> None:
     live.notify("stock", "admin", *(f"gate:{int(event_id)}" for event_id in event.event_ids))
 
 
+def _tickets_cancelled(event: events.TicketsCancelled) -> None:
+    live.notify("stock", "admin", *(f"gate:{int(event_id)}" for event_id in event.event_ids))
+
+
 def _seats_changed(_event: events.SeatsChanged) -> None:
     live.notify("stock")
 
@@ -51,6 +55,7 @@ def wire() -> None:
     """Subscribe every reaction (safe to call more than once)."""
     events.subscribe(events.OrderPlaced, _order_placed)
     events.subscribe(events.OrderCancelled, _order_cancelled)
+    events.subscribe(events.TicketsCancelled, _tickets_cancelled)
     events.subscribe(events.SeatsChanged, _seats_changed)
     events.subscribe(events.ResaleChanged, _resale_changed)
     events.subscribe(events.CatalogChanged, _catalog_changed)

@@ -57,6 +57,14 @@ class ResaleChanged(DomainEvent):
 
 
 @dataclass(frozen=True)
+class TicketsCancelled(DomainEvent):
+    """Valid tickets were cancelled outside an order cancellation (an account erased with `force`): seats back on
+    sale, the dashboard's figures and those sessions' gate counters change."""
+
+    event_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CatalogChanged(DomainEvent):
     """A session or an offer was created, changed, published, unpublished or deleted."""
 

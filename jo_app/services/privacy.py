@@ -28,7 +28,7 @@ from jo_app.models import (
     TicketStatus,
     UserSession,
 )
-from jo_app.services import audit, payment
+from jo_app.services import audit, events, payment
 from jo_app.services.accounts.common import load_active_user
 from jo_app.services.accounts.passwords import unusable_password_hash, verify_password
 from jo_app.services.accounts.sessions import revoke_all_sessions
@@ -186,6 +186,7 @@ def delete_account(session: Session, user_id: int, password: str, *, force: bool
     cancelled = _cancel_future_tickets(session, future, now) if future else 0
     if cancelled:
         _cancel_emptied_orders(session, user.id, future, now)
+        events.announce(session, events.TicketsCancelled(tuple(sorted({t.event_id for t in future}))))
 
     old_email = user.email
     anonymized_email = f"deleted-{user.id}@{ANONYMIZED_DOMAIN}"

@@ -66,6 +66,7 @@ def _read(session) -> dict[str, Any]:
 
 SHARED_READ_SECONDS = 0.5  # admin pages loading within this share one read of the figures (never across a change)
 _shared: tuple[float, dict[str, Any]] | None = None
+_generation = 0  # changes heard so far (`forget_shared`)
 
 
 def shared_dashboard(session=None, _user_id: int = 0) -> dict[str, Any]:
@@ -74,17 +75,19 @@ def shared_dashboard(session=None, _user_id: int = 0) -> dict[str, Any]:
     figures older than a change this process has heard of. Only returned after each page's own administrator check."""
     global _shared
     now = time.monotonic()
-    cached = _shared
+    cached, generation = _shared, _generation
     if cached is not None and now - cached[0] < SHARED_READ_SECONDS:
         return cached[1]
     data = _read(session) if session is not None else read_dashboard()
-    _shared = (now, data)
+    if generation == _generation:  # a change heard during the read: this page has its figures, no one else reuses them
+        _shared = (now, data)
     return data
 
 
 def forget_shared(_topic: str = "") -> None:
-    global _shared
+    global _shared, _generation
     _shared = None
+    _generation += 1
 
 
 def _export(kind: str, lang: str) -> str:

@@ -24,7 +24,7 @@ from jo_app.models import (
     TicketStatus,
     User,
 )
-from jo_app.services import privacy
+from jo_app.services import events, privacy
 from jo_app.services.accounts import email_codes, login, sessions, twofactor, users
 from jo_app.services.errors import (
     AuthenticationError,
@@ -130,7 +130,16 @@ def test_forced_delete_cancels_tickets_releases_seats_and_anonymizes(session: Se
     session.commit()
     login.authenticate(session, email=EMAIL, password=PASSWORD)
 
-    privacy.delete_account(session, user.id, PASSWORD, force=True)
+    announced: list = []
+    events.subscribe(events.TicketsCancelled, announced.append)
+    try:
+        privacy.delete_account(session, user.id, PASSWORD, force=True)
+        assert events.wait_idle()
+    finally:
+        with events._lock:
+            events._subscribers[events.TicketsCancelled].remove(announced.append)
+    # Seats, dashboards and that session's gate counters are pushed: only the cancelled ticket's session.
+    assert announced == [events.TicketsCancelled((ticket.event_id,))]
 
     stored = session.get(User, user.id, populate_existing=True)
     assert stored.email == f"deleted-{user.id}@anonymized.invalid"

@@ -4,27 +4,24 @@ the live `admin` room for administrators only (role re-read from the database), 
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
 import pytest
 from reflex.istate.data import RouterData
 from sqlmodel import Session, select
 
 from jo_app import application
-from jo_app.db import session_scope
 from jo_app.live import hub
 from jo_app.models import Role, User
 from jo_app.services.accounts import sessions
 from jo_app.services.accounts import users as accounts
-from jo_app.state import admin_dashboard, auth
+from jo_app.state import admin_dashboard
 from jo_app.state.admin_dashboard import AdminDashboardState
 from tests.state.conftest import make_state
 
 
 @pytest.fixture
-def db(engine, monkeypatch):
-    for module in (auth, admin_dashboard):
-        monkeypatch.setattr(module, "session_scope", partial(session_scope, engine))
+def db(db_engine, monkeypatch):
+    engine = db_engine
     joined: list[tuple[str, str]] = []
 
     async def join(sid, topic, *, leave_prefix=False):
@@ -88,3 +85,20 @@ def test_the_route_runs_the_dashboard_load_inline() -> None:
     import jo_app.jo_app  # noqa: F401  (registers the pages)
 
     assert AdminDashboardState.load.fn in application._INLINE_LOADS
+
+
+def test_figures_read_across_a_change_are_not_shared(db, monkeypatch) -> None:
+    """Dashboards loading together share one read, but never one that a change overtook: the next page reads again."""
+    reads: list[int] = []
+
+    def read(_session):
+        reads.append(1)
+        if len(reads) == 1:
+            admin_dashboard.forget_shared("admin")  # a sale heard while the first read runs
+        return {"reads": len(reads)}
+
+    monkeypatch.setattr(admin_dashboard, "_read", read)
+    with Session(db) as session:
+        assert admin_dashboard.shared_dashboard(session) == {"reads": 1}
+        assert admin_dashboard.shared_dashboard(session) == {"reads": 2}  # the first read was not kept
+        assert admin_dashboard.shared_dashboard(session) == {"reads": 2}  # the second one is shared

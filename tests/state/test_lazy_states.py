@@ -167,5 +167,39 @@ def test_expired_files_scan_survives_a_file_removed_by_another_process(manager, 
         return real_stat(path, *args, **kwargs)
 
     monkeypatch.setattr(Path, "stat", stat)
+    manager._last_file_purge = 0.0  # (the manager's start scanned already)
     manager._purge_expired_states()
     assert not gone.exists() and not expired.exists() and fresh.exists()
+
+
+def test_the_file_scan_runs_once_a_minute(manager) -> None:
+    """Listing every state file is O(pages): not at each round of the write loop."""
+    expired = manager.states_directory / "expired.pkl"
+    expired.write_bytes(b"x")
+    old = time.time() - manager.token_expiration - 60
+    import os
+
+    os.utime(expired, (old, old))
+    manager._purge_expired_states()  # within a minute of the manager's start: skipped
+    assert expired.exists()
+    manager._last_file_purge -= lazy_states.FILE_PURGE_SECONDS
+    manager._purge_expired_states()
+    assert not expired.exists()
+
+
+def test_the_write_loop_is_paced_whatever_the_queue(tmp_path, monkeypatch) -> None:
+    """Reflex's write loop wakes each time the oldest queued state is due: with pages arriving continuously, one
+    round (sort of the whole queue, scan of every token) per arrival. Paced here: one round per WRITE_LOOP_SECONDS."""
+    monkeypatch.setenv("REFLEX_STATES_WORKDIR", str(tmp_path))
+    manager = LazyStateManagerDisk(_write_debounce_seconds=0.05)
+    now = time.time()
+    for n in range(1000):  # queued 1 ms apart: Reflex would sleep ~0 s and come back for the next one
+        manager._write_queue[f"token-{n}"] = SimpleNamespace(timestamp=now - 0.05 + n / 1000)
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(lazy_states.asyncio, "sleep", sleep)
+    asyncio.run(manager._process_write_queue_delay())
+    assert slept == [lazy_states.WRITE_LOOP_SECONDS]

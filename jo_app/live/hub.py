@@ -23,7 +23,7 @@ from typing import Any
 
 from reflex.state import StateUpdate
 
-from jo_app.live import broadcast, engineio_tuning
+from jo_app.live import broadcast, engineio_tuning, rooms
 from jo_app.live.topics import Reader, TopicSpec, delta_update, events_update
 
 __all__ = ["NAMESPACE", "Hub", "Reader", "TopicSpec", "delta_update", "events_update", "hub"]
@@ -110,11 +110,11 @@ class Hub:
             return
         if ping_every:
             engineio_tuning.ping_every(sio, sid, NAMESPACE, ping_every)
-        if leave_prefix:
-            prefix = self.room(topic.partition(":")[0]) + ":"
-            for room in sio.manager.get_rooms(sid, NAMESPACE) or ():
-                if isinstance(room, str) and room.startswith(prefix) and room != self.room(topic):
-                    await sio.leave_room(sid, room, namespace=NAMESPACE)
+        prefix = self.room(topic.partition(":")[0]) + ":"
+        for room in rooms.rooms_of(sio.manager, sid, NAMESPACE, prefix) if leave_prefix else ():
+            if room != self.room(topic):
+                await sio.leave_room(sid, room, namespace=NAMESPACE)
+        rooms.remember(prefix, self.room(topic))
         await sio.enter_room(sid, self.room(topic), namespace=NAMESPACE)
 
     async def leave(self, sid: str | None, topic: str) -> None:

@@ -18,9 +18,6 @@ class _Manager:
     def __init__(self) -> None:
         self.rooms: dict[str, dict[str, dict[str, None]]] = {NAMESPACE: {}}
 
-    def get_rooms(self, sid, namespace):
-        return [room for room, members in self.rooms[namespace].items() if sid in members]
-
 
 class _Sio:
     """The part of python-socketio's AsyncServer the hub uses, recording each emit with its recipients."""

@@ -105,6 +105,17 @@ def throughput(engine: Engine, seats: int, threads: int, processes: int = 1) -> 
           f"{sum(failures.values())}" + (f" (first: {next(iter(failures))})" if failures else ""))
 
 
+def _race(buyer, user_ids: list[int]) -> float:
+    """Run `buyer(uid)` in one thread per buyer (they meet at their own barrier); returns the wall time."""
+    pool = [threading.Thread(target=buyer, args=(uid,)) for uid in user_ids]
+    start = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return time.perf_counter() - start
+
+
 def sold_out_race(engine: Engine, seats: int, buyers: int) -> None:
     event_id, user_ids = seed(engine, seats, buyers)
     barrier = threading.Barrier(len(user_ids))
@@ -124,13 +135,7 @@ def sold_out_race(engine: Engine, seats: int, buyers: int) -> None:
         with lock:
             outcomes.append(outcome)
 
-    pool = [threading.Thread(target=buyer, args=(uid,)) for uid in user_ids]
-    start = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    wall = time.perf_counter() - start
+    wall = _race(buyer, user_ids)
     capacity, sold, persons = check_event(engine, event_id)
     others = sorted({o for o in outcomes if o not in ("paid", "sold_out")})
     print(f"sold-out race: {buyers} buyers for {capacity} seats -> sold {sold} ({outcomes.count('paid')} paid, "
@@ -188,13 +193,7 @@ def hold_race(engine: Engine, seats: int, buyers: int) -> None:
         with lock:
             outcomes.append(outcome)
 
-    pool = [threading.Thread(target=buyer, args=(uid,)) for uid in user_ids]
-    start = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    wall = time.perf_counter() - start
+    wall = _race(buyer, user_ids)
     with Session(engine) as s:
         capacity, held = s.execute(select(Event.capacity, Event.seats_held).where(Event.id == event_id)).one()
     others = sorted({o for o in outcomes if o not in ("held", "sold_out")})

@@ -350,10 +350,15 @@ def start_server(db_url: str, port: int, workers: int, granian_args: list[str]) 
         # The server's log goes to a file (printed path): a pipe nobody reads fills up and blocks its workers.
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     print(f"  server log: {log.name}")
-    deadline = time.monotonic() + 60
+    return wait_until_serving(proc, port, log.name, 60)
+
+
+def wait_until_serving(proc: subprocess.Popen, port: int, log_path: str, seconds: float) -> subprocess.Popen:
+    """`proc` once its API answers on `port` (its log's tail in the error when it exits or stays silent)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {Path(log.name).read_text()[-2000:]}")
+            raise RuntimeError(f"server exited: {Path(log_path).read_text()[-2000:]}")
         try:
             if http_call(port, "GET", "/api/v1/keys")[0] == 200:
                 return proc
@@ -361,7 +366,7 @@ def start_server(db_url: str, port: int, workers: int, granian_args: list[str]) 
             pass
         time.sleep(0.3)
     proc.kill()
-    raise RuntimeError("server did not start in 60 s")
+    raise RuntimeError(f"server did not start in {seconds:.0f} s")
 
 
 def stop_server(server: subprocess.Popen) -> None:

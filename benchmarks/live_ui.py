@@ -51,7 +51,16 @@ from sqlmodel import Session, select
 
 from benchmarks import live_staff
 from benchmarks.common import percentile, temp_database
-from benchmarks.http import CLOCK_TICKS, CpuMeter, _cpu_seconds, _group_pids, free_port, http_call, stop_server
+from benchmarks.http import (
+    CLOCK_TICKS,
+    CpuMeter,
+    _cpu_seconds,
+    _group_pids,
+    free_port,
+    http_call,
+    stop_server,
+    wait_until_serving,
+)
 from benchmarks.wsclient import Page, initial_state_hashes
 from jo_app.models import Event, Role
 from jo_app.services.accounts import sessions
@@ -102,18 +111,7 @@ def start_server(db_url: str, port: int, workers: int, redis_url: str = "", jobs
          "--workers", str(workers), "--log-level", "warning", "benchmarks.live_ui_app:app"],
         # The server's log goes to a file: an undrained pipe fills up and blocks the workers on their next warning.
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {Path(log.name).read_text()[-2000:]}")
-        try:
-            if http_call(port, "GET", "/api/v1/keys")[0] == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("server did not start in 90 s")
+    return wait_until_serving(proc, port, log.name, 90)
 
 
 def start_job_worker(db_url: str, port: int) -> subprocess.Popen:

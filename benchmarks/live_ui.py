@@ -388,7 +388,9 @@ def bench_orders(port: int, meter: CpuMeter, cookies: list[str], event_id: int, 
 
     worker_before = group_cpu(worker.pid) if worker is not None else 0.0
     cpu_before, threads_before = meter.sample(), thread_cpu(meter.server.pid)
+    clients_before = time.process_time()
     elapsed, latencies, errors = asyncio.run(main())
+    clients_cpu = time.process_time() - clients_before
     cpu_orders, threads_orders = meter.sample(), thread_cpu(meter.server.pid)
     worker_orders = group_cpu(worker.pid) if worker is not None else 0.0
     drained = wait_mails(meter.engine) if jobs != "off" else 0.0  # the mails the orders queued are part of their cost
@@ -419,6 +421,8 @@ def bench_orders(port: int, meter: CpuMeter, cookies: list[str], event_id: int, 
           f"{during['server'] / done * 1000:.1f} ms), {mails}, in all {(cpu['server'] + worker_cpu) / done * 1000:.1f} "
           f"ms (mails drained, server idle {drained:.1f} s after the last order); PostgreSQL "
           f"{during['postgres'] / done * 1000:.1f} ms during the orders, {cpu['postgres'] / done * 1000:.1f} ms in all")
+    print(f"    the {len(cookies)} benchmark visitors (one client process, same cores): "
+          f"{clients_cpu / done * 1000:.1f} ms of CPU per order")
 
 
 # --- main ---------------------------------------------------------------------------------------------------------

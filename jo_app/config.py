@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     jobs_in_app: bool = True
     jobs_lease_seconds: float = 120
     jobs_poll_seconds: float = 5
+    # Mails are background work: the job worker process (`python -m jo_app.cli worker`) runs this many steps of CPU
+    # priority (nice) below the web process, so that an on-sale surge is served first and the mails catch up after.
+    jobs_nice: int = 10
     # Rendered ticket files (QR PNG, PDF) cache
     cache_dir: Path = PROJECT_ROOT / "var" / "cache"
     # Public API: access token lifetime, rate limits ("N/second|minute|hour", per client address AND per

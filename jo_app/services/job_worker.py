@@ -33,6 +33,22 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
+def lower_cpu_priority(steps: int | None = None) -> int:
+    """Lower the calling thread's CPU priority by `steps` (JOBS_NICE) and return its niceness.
+
+    On Linux the niceness is per thread; threads started afterwards by this one inherit it. Only the worker process
+    uses it: the app's in-process worker thread keeps the web threads' priority, as a nicer thread holding the GIL
+    would make them wait. A priority can only be lowered (an unprivileged process cannot raise it back)."""
+    steps = get_settings().jobs_nice if steps is None else steps
+    if steps > 0 and hasattr(os, "setpriority"):
+        thread = threading.get_native_id()
+        try:
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + steps))
+        except OSError as error:  # a sandbox without the call: the mails still go, at the same priority
+            log.warning("job worker: cannot lower the CPU priority (%s)", error)
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if hasattr(os, "getpriority") else 0
+
+
 def run_one(engine: Engine, *, worker: str | None = None, lease_seconds: float | None = None) -> bool:
     """Claim and run one job. False when none is runnable."""
     worker = worker or worker_name()
@@ -98,6 +114,7 @@ def serve(*, once: bool = False) -> int:
 
     from jo_app.db import get_engine
 
+    lower_cpu_priority()
     if once:
         return run_pending(get_engine())
     stop = threading.Event()

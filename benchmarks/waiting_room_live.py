@@ -40,7 +40,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session
 
 from benchmarks.common import make_event, percentile, temp_database
-from benchmarks.http import CpuMeter, free_port, stop_server
+from benchmarks.http import CpuMeter, _group_pids, free_port, stop_server
 from benchmarks.live_ui import HOST, rss_mb, wait_idle
 from benchmarks.waiting_room import seed_users
 from benchmarks.wsclient import Page
@@ -170,6 +170,22 @@ def seed(engine, clients: int) -> tuple[int, list[str]]:
     return onsale_id, ["jo_session=" + t for t in tokens]
 
 
+def open_files(group: int) -> tuple[int, int]:
+    """The most open files of one process of the server's group, and that process's limit (`ulimit -n`): each
+    waiting page holds one socket of the worker process."""
+    most, limit = 0, 0
+    for pid in _group_pids(group):
+        try:
+            count = len(os.listdir(f"/proc/{pid}/fd"))
+            with open(f"/proc/{pid}/limits") as limits:
+                soft = next(int(line.split()[3]) for line in limits if line.startswith("Max open files"))
+        except (OSError, StopIteration, ValueError):
+            continue
+        if count > most:
+            most, limit = count, soft
+    return most, limit
+
+
 def _ms(values: list[float], p: float) -> str:
     return f"{percentile(values, p) * 1000:.0f} ms" if values else "-"
 
@@ -209,13 +225,13 @@ def main() -> None:
             cpu = CpuMeter.used(cpu_before, meter.sample())
             pages, failures = sum(o[1] for o in opened), sum(o[2] for o in opened)
             wait_idle(meter, limit=60)
-            rss_open = rss_mb(server.pid)
+            rss_open, (files, file_limit) = rss_mb(server.pid), open_files(server.pid)
             print(f"1. open: {pages} waiting pages ({failures} failed, {sum(o[4] for o in opened)} got their place) "
                   f"in {elapsed:.0f} s ({pages / max(elapsed, 1e-9):.0f} pages/s); server per page: CPU "
                   f"{cpu['server'] / max(pages, 1) * 1000:.1f} ms (+PostgreSQL "
                   f"{cpu['postgres'] / max(pages, 1) * 1000:.2f} ms), memory "
                   f"{(rss_open - rss_before) * 1024 / max(pages, 1):.1f} KB (server RSS {rss_before:.0f} -> "
-                  f"{rss_open:.0f} MB)")
+                  f"{rss_open:.0f} MB); the worker holds {files} open files of its limit of {file_limit}")
             _collect(links, "boards")
 
             before = meter.sample()

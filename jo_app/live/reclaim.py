@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import gc
 import logging
 import time
 from typing import Any
+
+from jo_app.live import gc_pauses
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,9 @@ def release_memory() -> int:
     collected. A closed page leaves reference cycles (its state tree, its socket's queues and tasks) that only a full
     collection frees: without one, CPython's thresholds left 100+ MB of a 500-page departure in RSS for minutes
     (measured: RSS 331 MB 40 s after 500 pages left, 256 MB after one `gc.collect()`). One collection per sweep that
-    dropped >= TRIM_AFTER_TOKENS pages (tens of ms), not one per page."""
-    found = gc.collect()
+    dropped >= TRIM_AFTER_TOKENS pages (tens of ms), not one per page; it walks the frozen heap too
+    (jo_app.live.gc_pauses)."""
+    found = gc_pauses.thaw_and_collect()
     stats["collected"] += found
     trim_heap()
     return found

@@ -277,9 +277,10 @@ def main() -> None:
             batch_cpu = CpuMeter.used(before, meter.sample())
             shop = _collect(links, "shop")
             latencies = [x for part in shop for x in part[0]]
-            let_in = len(latencies)
+            let_in, asked = len(latencies), sum(part[1] for part in shop)
             above_idle = batch_cpu["server"] - idle["server"] * (1.0 + settle) / args.window
-            print(f"4. a batch let in (rate {args.batch * 60}/min for 1 s): {let_in} pages redirected to the shop; "
+            print(f"4. a batch let in (rate {args.batch * 60}/min for 1 s): {asked} pages saw their place let in and "
+                  f"asked for their pass, {let_in} redirected to the shop; "
                   f"the tick's commit -> the page has its redirect: p50 {_ms(latencies, 50)}, "
                   f"p99 {_ms(latencies, 99)}, max {_ms(latencies, 100)}; server CPU per admission above idle "
                   f"{above_idle / max(let_in, 1) * 1000:.1f} ms (pass check in the DB, state update, redirect)")

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from jo_app.models import Event, OnSale, QueueEntry
 from jo_app.services import audit, events
 from jo_app.services.errors import NotFoundError, ValidationError
+from jo_app.timeutil import utcnow
 
 MAX_RATE = 1_000_000
 
@@ -83,10 +84,30 @@ def create_onsale(session: Session, actor_id: int | None, data: OnSaleInput) -> 
     return onsale.id
 
 
-def _change(session: Session, actor_id: int | None, onsale_id: int, action: str, **values: object) -> None:
+def settle(onsale: OnSale, now: datetime) -> None:
+    """Let in what the time since the last tick earned at the on-sale's current rate (nothing while paused) and
+    mark the tick; `onsale` must be locked (FOR UPDATE). The periodic tick calls it, and so does every change of
+    the rate or pause first: time earns at the settings that held during it, whether or not a tick ran."""
+    if onsale.opened_at is None or onsale.closed or (onsale.last_tick_at is not None and now < onsale.last_tick_at):
+        return
+    if not onsale.paused:
+        elapsed = max(0.0, (now - (onsale.last_tick_at or now)).total_seconds())
+        credit = onsale.admit_credit + onsale.rate_per_minute * elapsed / 60
+        whole = math.floor(credit)
+        # An empty queue does not bank more than a minute of admissions for later arrivals.
+        ceiling = onsale.next_position - 1 + onsale.rate_per_minute
+        onsale.admitted_through = min(onsale.admitted_through + whole, ceiling)
+        onsale.admit_credit = credit - whole
+    onsale.last_tick_at = now
+
+
+def _change(session: Session, actor_id: int | None, onsale_id: int, action: str, now: datetime | None,
+            **values: object) -> None:
     try:
-        if session.exec(update(OnSale).where(OnSale.id == onsale_id).values(**values)).rowcount != 1:
-            raise NotFoundError("This on-sale does not exist.", code="onsale_not_found")
+        onsale = _onsale(session, onsale_id, lock="update")
+        settle(onsale, now or utcnow())  # what was earned so far, at the settings being changed
+        for name, value in values.items():
+            setattr(onsale, name, value)
         events.announce(session, events.OnSaleChanged(onsale_id))  # pushed live once committed
         audit.record(session, action, actor_id=actor_id, target_type="onsale", target_id=onsale_id,
                      **{k: v for k, v in values.items() if not isinstance(v, datetime)})
@@ -96,19 +117,22 @@ def _change(session: Session, actor_id: int | None, onsale_id: int, action: str,
         raise
 
 
-def set_rate(session: Session, actor_id: int | None, onsale_id: int, rate_per_minute: int) -> None:
-    """Change the admission rate live (admin; commits)."""
-    _change(session, actor_id, onsale_id, "onsale.rate", rate_per_minute=_check_rate(rate_per_minute))
+def set_rate(session: Session, actor_id: int | None, onsale_id: int, rate_per_minute: int, *,
+             now: datetime | None = None) -> None:
+    """Change the admission rate live (admin; commits); the time before the change earns at the old rate."""
+    _change(session, actor_id, onsale_id, "onsale.rate", now, rate_per_minute=_check_rate(rate_per_minute))
 
 
-def set_paused(session: Session, actor_id: int | None, onsale_id: int, paused: bool) -> None:
-    """Pause or resume admissions (admin; commits). Paused time earns no admissions."""
-    _change(session, actor_id, onsale_id, "onsale.paused" if paused else "onsale.resumed", paused=bool(paused))
+def set_paused(session: Session, actor_id: int | None, onsale_id: int, paused: bool, *,
+               now: datetime | None = None) -> None:
+    """Pause or resume admissions (admin; commits). Paused time earns no admissions; the time before a pause
+    earns its admissions even if no tick ran in it."""
+    _change(session, actor_id, onsale_id, "onsale.paused" if paused else "onsale.resumed", now, paused=bool(paused))
 
 
 def close(session: Session, actor_id: int | None, onsale_id: int) -> None:
     """End queuing: the events are then sold without a pass (admin; commits)."""
-    _change(session, actor_id, onsale_id, "onsale.closed", closed=True)
+    _change(session, actor_id, onsale_id, "onsale.closed", None, closed=True)
 
 
 def _onsale(session: Session, onsale_id: object, *, lock: str | None = None) -> OnSale:

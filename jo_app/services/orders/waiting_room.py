@@ -150,16 +150,7 @@ def _advance(session: Session, onsale_id: int, now: datetime) -> None:
     open_if_due(session, onsale_id, now=now)
     try:
         onsale = _onsale(session, onsale_id, lock="update")
-        if onsale.opened_at is not None and not onsale.closed:
-            elapsed = max(0.0, (now - (onsale.last_tick_at or now)).total_seconds())
-            if not onsale.paused:
-                credit = onsale.admit_credit + onsale.rate_per_minute * elapsed / 60
-                whole = math.floor(credit)
-                # An empty queue does not bank more than a minute of admissions for later arrivals.
-                ceiling = onsale.next_position - 1 + onsale.rate_per_minute
-                onsale.admitted_through = min(onsale.admitted_through + whole, ceiling)
-                onsale.admit_credit = credit - whole
-            onsale.last_tick_at = now
+        onsales.settle(onsale, now)
         session.commit()
     except BaseException:
         session.rollback()

@@ -89,6 +89,22 @@ def test_admission_rate_pause_resume_and_live_rate_change(session: Session, onsa
         onsales.set_rate(session, None, onsale["id"], 0)
 
 
+def test_a_pause_or_rate_change_settles_what_was_earned_without_a_tick(session: Session, onsale: dict) -> None:
+    """The time before an admin's change earns at the settings that held during it, even when no tick ran (a busy
+    server): a pause keeps the admissions of the seconds before it, a new rate does not apply to the past."""
+    visitors = users(session, 40)
+    waiting_room.tick(session, onsale["id"], now=T0)
+    for i, uid in enumerate(visitors):
+        waiting_room.join(session, uid, onsale["id"], now=T0 + timedelta(milliseconds=i))
+    onsales.set_paused(session, None, onsale["id"], True, now=T0 + timedelta(seconds=10))  # no tick in 10 s
+    assert waiting_room.tick(session, onsale["id"], now=T0 + timedelta(seconds=60)).admitted == 10  # 60/min
+    onsales.set_paused(session, None, onsale["id"], False, now=T0 + timedelta(seconds=90))  # paused: nothing
+    assert waiting_room.tick(session, onsale["id"], now=T0 + timedelta(seconds=90)).admitted == 10
+    onsales.set_rate(session, None, onsale["id"], 600, now=T0 + timedelta(seconds=95))  # 5 s at 60/min first
+    assert waiting_room.tick(session, onsale["id"], now=T0 + timedelta(seconds=95)).admitted == 15
+    assert waiting_room.tick(session, onsale["id"], now=T0 + timedelta(seconds=96)).admitted == 25  # then 10/s
+
+
 def test_pass_is_signed_account_bound_and_time_limited(session: Session, onsale: dict) -> None:
     a, b = users(session, 2)
     waiting_room.join(session, a, onsale["id"], now=T0 - timedelta(minutes=1))

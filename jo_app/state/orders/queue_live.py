@@ -15,10 +15,10 @@ The server-side copy of `QueueLiveState` stays at its defaults: the numbers only
 
 Big rooms: each broadcast costs CPU per socket (the Engine.IO writer and the websocket send, ~35-70 us per page,
 docs/benchmarks.md). Above BIG_ROOM pages in this process, a tick that only moved the queue (`admitted_through`)
-goes to the whole room at most every BIG_ROOM_SECONDS; in between, the same board goes at once to the pages whose
-places this tick let in (`place` remembers which page waits at which place), so admissions are never delayed, only
-the others' figures (their place and estimated wait, computed by their browser). Any other change (pause, rate,
-opening, closing) goes to everyone at once.
+goes to the whole room at most every BIG_ROOM_SECONDS; the board always goes first, at once, to the pages whose
+places this tick let in (`place` remembers which page waits at which place), so admissions are never delayed, not
+even behind a whole room's broadcast; only the others' figures wait (their place and estimated wait, computed by
+their browser). Any other change (pause, rate, opening, closing) goes to everyone at once.
 """
 
 from __future__ import annotations
@@ -142,12 +142,15 @@ def _numbers(board: QueueBoard) -> tuple:
 
 
 def announce(board: QueueBoard) -> None:
-    """Send a changed board (on the loop): to the whole room, or, in a big room when only the queue moved and the
-    room had a board less than BIG_ROOM_SECONDS ago, only to the pages this tick let in."""
+    """Send a changed board (on the loop): first to the pages this tick let in (their turn came: they do not wait
+    behind a whole room's broadcast), then to the whole room, unless, in a big room, only the queue moved and the
+    room had a board less than BIG_ROOM_SECONDS ago."""
     onsale_id, name, now = board.onsale_id, topic(board.onsale_id), time.monotonic()
     last = _whole.get(onsale_id)
     let_in = _take(onsale_id, _told.get(onsale_id, 0), board.admitted_through)
     _told[onsale_id] = max(_told.get(onsale_id, 0), board.admitted_through)
+    if let_in:
+        hub.send_to(name, delta_update(QueueLiveState.get_full_name(), board_values(board)), let_in)
     if (board.closed or hub.pages(name) <= BIG_ROOM or last is None or last[1] != _numbers(board)
             or now - last[0] >= BIG_ROOM_SECONDS):
         hub.notify(name, relay=False)  # each process ticks (and pushes) for its own rooms
@@ -157,8 +160,6 @@ def announce(board: QueueBoard) -> None:
             _places.pop(onsale_id, None)
         return
     _behind.add(onsale_id)
-    if let_in:
-        hub.send_to(name, delta_update(QueueLiveState.get_full_name(), board_values(board)), let_in)
 
 
 def catch_up() -> None:

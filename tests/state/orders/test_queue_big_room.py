@@ -1,6 +1,7 @@
 """Big waiting rooms (state/orders/queue_live.py `announce`): a tick that only moved the queue reaches the whole room
-at most every BIG_ROOM_SECONDS, but the pages it let in get their board at once; any other change, a small room, or
-the interval passed: the whole room. And the hub's `send_to` writes one encoded frame to those pages only."""
+at most every BIG_ROOM_SECONDS, but the pages it let in get their board at once, first, in any room; any other
+change, a small room, or the interval passed: the whole room. And the hub's `send_to` writes one encoded frame to
+those pages only."""
 
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ def test_a_big_room_gets_the_queue_moves_every_few_seconds_and_the_let_in_pages_
     queue_live.catch_up()  # the whole room is behind, but had a board 2 s ago
     assert hub.notified == [topic] and len(hub.sent) == 1
     clock[0] += queue_live.BIG_ROOM_SECONDS
-    queue_live.announce(_board(6))  # the interval passed: the whole room (place 6 with it)
-    assert hub.notified == [topic] * 2 and len(hub.sent) == 1
+    queue_live.announce(_board(6))  # the interval passed: the whole room, after place 6 on its own
+    assert hub.notified == [topic] * 2 and hub.sent[1:] == [(topic, 6, ["c"])]
     clock[0] += 1
     queue_live.announce(_board(8))  # a move for the pages let in only ...
     queue_live.catch_up()
@@ -100,8 +101,9 @@ def test_a_small_room_gets_every_tick(room) -> None:
     queue_live.place("a", 7, 3)
     for through in (1, 2, 3, 4):
         queue_live.announce(_board(through))
-    assert hub.notified == [queue_live.topic(7)] * 4 and hub.sent == []
-    assert queue_live._places == {7: {}}  # let in by a whole-room board: forgotten too
+    # every tick reaches the whole room; the page let in gets its board first, not behind the room's broadcast
+    assert hub.notified == [queue_live.topic(7)] * 4 and hub.sent == [(queue_live.topic(7), 3, ["a"])]
+    assert queue_live._places == {7: {}}
 
 
 def test_a_waiting_page_tells_its_place(room, monkeypatch) -> None:

@@ -15,7 +15,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from jo_app.i18n import normalize_lang, ntext, text
@@ -23,6 +22,7 @@ from jo_app.i18n.formats import format_clock, format_day
 from jo_app.models import TicketStatus
 from jo_app.services.tickets.document import TicketDocument, pack_label, paris_time, qr_matrix
 from jo_app.services.tickets.notice import live_only_notice
+from jo_app.services.tickets.pdf_fonts import CachedSubsetFont
 
 _DARK_RUN = re.compile(rb"\x01+")
 QR_SIZE = 7.5 * cm  # symbol including its quiet zone; the printed code stays >= 6 cm
@@ -39,8 +39,8 @@ def _fonts() -> tuple[str, str]:
         return "JoSans", "JoSans-Bold"
     regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
     if regular.exists() and bold.exists():
-        pdfmetrics.registerFont(TTFont("JoSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("JoSans-Bold", str(bold)))
+        pdfmetrics.registerFont(CachedSubsetFont("JoSans", str(regular)))  # subsets built once (pdf_fonts)
+        pdfmetrics.registerFont(CachedSubsetFont("JoSans-Bold", str(bold)))
         return "JoSans", "JoSans-Bold"
     return "Helvetica", "Helvetica-Bold"
 

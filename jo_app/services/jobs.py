@@ -129,22 +129,30 @@ def record_sent(session: Session, job: ClaimedJob, message_id: str, *, earlier: 
     return done
 
 
-def complete(session: Session, job: ClaimedJob) -> bool:
-    """Mark the job done (commits). False when another worker took it over (this lease had expired)."""
+def _sent(job: ClaimedJob, sent: Iterable[str]) -> dict[str, Any]:
+    """The `sent` column with this attempt's accepted ids (nothing when there are none: the column stays)."""
+    ids = list(sent)
+    return {"sent": json.dumps(list(dict.fromkeys([*job.sent, *ids])))} if ids else {}
+
+
+def complete(session: Session, job: ClaimedJob, *, sent: Iterable[str] = ()) -> bool:
+    """Mark the job done (commits), writing `sent` (this attempt's accepted ids) in the same UPDATE. False when
+    another worker took it over (this lease had expired)."""
     done = session.connection().execute(update(_J).where(_mine(job)).values(
-        status="done", done_at=utcnow(), locked_until=None, last_error=None, **_scrubbed(job))).rowcount == 1
+        status="done", done_at=utcnow(), locked_until=None, last_error=None, **_scrubbed(job),
+        **_sent(job, sent))).rowcount == 1
     session.commit()
     return done
 
 
-def fail(session: Session, job: ClaimedJob, error: str) -> str:
-    """Give the job back for a later attempt (exponential backoff), or mark it `dead` after MAX_ATTEMPTS (commits).
-    Returns the new status."""
+def fail(session: Session, job: ClaimedJob, error: str, *, sent: Iterable[str] = ()) -> str:
+    """Give the job back for a later attempt (exponential backoff), or mark it `dead` after MAX_ATTEMPTS (commits);
+    `sent`: this attempt's accepted ids (the next attempt skips them). Returns the new status."""
     status = "dead" if job.attempts >= MAX_ATTEMPTS else "pending"
     delay = min(2 ** job.attempts, 600)
     session.connection().execute(update(_J).where(_mine(job)).values(
         status=status, run_after=utcnow() + timedelta(seconds=delay), locked_until=None, last_error=error[:500],
-        **(_scrubbed(job) if status == "dead" else {})))
+        **(_scrubbed(job) if status == "dead" else {}), **_sent(job, sent)))
     session.commit()
     return status
 

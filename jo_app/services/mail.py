@@ -82,6 +82,7 @@ def send_mail(
     if mail_delivery.already_sent(message.message_id):  # a retried job: accepted by the server before
         log.info("mail already sent, not again: %s", message.message_id)
         return message.message_id
+    mail_delivery.sending()
     if get_settings().smtp_host:
         mail_smtp.send(message)  # one connection per thread, reused
         log.info("mail sent over SMTP: %s to %s", message.message_id, message.to)

@@ -5,7 +5,7 @@ the generator walking the tree line by line); this writes the same MIME structur
 C (`base64`, `binascii.b2a_qp`): multipart/mixed (when files are attached) holding multipart/alternative (text,
 HTML) or the text part alone, then the attachments in base64. Text parts keep the package's choice: 7bit / 8bit
 when every line fits in 78 bytes, quoted-printable otherwise. A header value with non-ASCII characters is written as
-RFC 2047 encoded words (`email.header.Header`), which any mail reader (and `email`'s parser) decodes back.
+RFC 2047 encoded words (base64), which any mail reader (and `email`'s parser) decodes back.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import binascii
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from email.header import Header
 from email.utils import formataddr, parseaddr
 
 CRLF = b"\r\n"
@@ -44,7 +43,15 @@ def header_value(name: str, value: str) -> str:
         raise ValueError("Header values may not contain linefeed or carriage return characters")
     if value.isascii() and len(name) + len(value) + 2 <= MAX_LINE:
         return value
-    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    words, chunk = [], ""
+    room = (MAX_LINE - len(name) - 2 - 12) // 4 * 3  # UTF-8 bytes per encoded word: every line fits in 78
+    for char in value:  # whole characters in each word
+        if len((chunk + char).encode()) > room:
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode()).decode()}?=" for word in words)
 
 
 def address_value(name: str, value: str) -> str:
@@ -79,14 +86,20 @@ def _attachment(filename: str, mime_type: str, content: bytes) -> bytes:
     maintype, _, subtype = mime_type.partition("/")
     return (f"Content-Type: {maintype}/{subtype or 'octet-stream'}\r\nContent-Transfer-Encoding: base64\r\n"
             f"Content-Disposition: attachment; {_filename(filename)}\r\n\r\n").encode() \
-        + base64.encodebytes(content).replace(b"\n", CRLF)
+        + _base64_lines(content)
+
+
+def _base64_lines(content: bytes) -> bytes:
+    """Base64 in lines of 76 characters, CRLF-terminated (`base64.encodebytes` loops over 57-byte chunks)."""
+    encoded = base64.b64encode(content)
+    return b"".join([encoded[start:start + 76] + CRLF for start in range(0, len(encoded), 76)])
 
 
 def _multipart(subtype: str, parts: Sequence[bytes]) -> bytes:
     boundary = b""
     while not boundary or any(boundary in part for part in parts):  # a boundary never found in a part
         boundary = b"=_jo_" + secrets.token_hex(16).encode()
-    head = b"Content-Type: multipart/" + subtype.encode() + b"; boundary=\"" + boundary + b"\"" + CRLF + CRLF
+    head = b"Content-Type: multipart/" + subtype.encode() + b";\r\n boundary=\"" + boundary + b"\"" + CRLF + CRLF
     delimiter = CRLF + b"--" + boundary + CRLF
     return head + delimiter[2:] + delimiter.join(parts) + CRLF + b"--" + boundary + b"--" + CRLF
 

@@ -51,6 +51,8 @@ def test_same_parts_as_the_email_package(settings_env, html: str | None, count: 
     assert built.sender == "billets@jo-etickets.example" and built.recipients == ("zoe@example.org",)
     assert max(len(line) for line in built.data.split(b"\r\n")) <= 998 and b"\n" not in built.data.replace(b"\r\n", b"")
     assert not built.smtputf8
+    head = built.data.partition(b"\r\n\r\n")[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78  # headers folded as the SMTP policy folds them
 
 
 def test_short_lines_stay_readable_and_long_ones_quoted_printable() -> None:

@@ -54,6 +54,18 @@ class CachedSubsetFont(TTFont):
                           **{code: code for code in ascii_},
                           **{code: 128 + index for index, code in enumerate(rest) if code}}
         self._objects: dict[tuple, tuple[bytes, bytes, bytes]] = {}
+        self._widths: dict[tuple[str, float], float] = {}
+
+    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:  # noqa: N802 - reportlab's
+        """reportlab's width (a Python loop over the characters), remembered: line breaking measures the same words
+        on every ticket."""
+        key = (text, size)
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) >= 4096:
+                self._widths.clear()
+            width = self._widths[key] = super().stringWidth(text, size, encoding)
+        return width
 
     def _state(self, doc) -> TTFont.State:
         state = self.state.get(doc)

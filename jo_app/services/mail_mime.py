@@ -62,7 +62,10 @@ def address_value(name: str, value: str) -> str:
     return formataddr((display, address), charset="utf-8") if address.isascii() else value
 
 
-def _text_part(body: str, subtype: str) -> bytes:
+Chunks = list[bytes]  # a part as pieces, joined once at the end (each big concatenation copied ~100 KB again)
+
+
+def _text_part(body: str, subtype: str) -> Chunks:
     lines = body.encode("utf-8").splitlines()
     head = f"Content-Type: text/{subtype}; charset=\"utf-8\"\r\n".encode()
     if max((len(line) for line in lines), default=0) <= MAX_LINE:
@@ -71,7 +74,7 @@ def _text_part(body: str, subtype: str) -> bytes:
     else:
         cte = b"quoted-printable"
         payload = binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True).replace(b"\n", CRLF)
-    return head + b"Content-Transfer-Encoding: " + cte + CRLF + CRLF + payload
+    return [head, b"Content-Transfer-Encoding: ", cte, CRLF, CRLF, payload]
 
 
 def _filename(name: str) -> str:
@@ -82,26 +85,28 @@ def _filename(name: str) -> str:
     return "filename*=" + encode_rfc2231(name, "utf-8")
 
 
-def _attachment(filename: str, mime_type: str, content: bytes) -> bytes:
+def _attachment(filename: str, mime_type: str, content: bytes) -> Chunks:
     maintype, _, subtype = mime_type.partition("/")
-    return (f"Content-Type: {maintype}/{subtype or 'octet-stream'}\r\nContent-Transfer-Encoding: base64\r\n"
-            f"Content-Disposition: attachment; {_filename(filename)}\r\n\r\n").encode() \
-        + _base64_lines(content)
+    return [(f"Content-Type: {maintype}/{subtype or 'octet-stream'}\r\nContent-Transfer-Encoding: base64\r\n"
+             f"Content-Disposition: attachment; {_filename(filename)}\r\n\r\n").encode(), _base64_lines(content)]
 
 
 def _base64_lines(content: bytes) -> bytes:
     """Base64 in lines of 76 characters, CRLF-terminated (`base64.encodebytes` loops over 57-byte chunks)."""
     encoded = base64.b64encode(content)
-    return b"".join([encoded[start:start + 76] + CRLF for start in range(0, len(encoded), 76)])
+    return CRLF.join([encoded[start:start + 76] for start in range(0, len(encoded), 76)]) + CRLF if encoded else b""
 
 
-def _multipart(subtype: str, parts: Sequence[bytes]) -> bytes:
+def _multipart(subtype: str, parts: Sequence[Chunks]) -> Chunks:
     boundary = b""
-    while not boundary or any(boundary in part for part in parts):  # a boundary never found in a part
+    while not boundary or any(boundary in chunk for part in parts for chunk in part):  # never found in a part
         boundary = b"=_jo_" + secrets.token_hex(16).encode()
-    head = b"Content-Type: multipart/" + subtype.encode() + b";\r\n boundary=\"" + boundary + b"\"" + CRLF + CRLF
-    delimiter = CRLF + b"--" + boundary + CRLF
-    return head + delimiter[2:] + delimiter.join(parts) + CRLF + b"--" + boundary + b"--" + CRLF
+    out = [b"Content-Type: multipart/" + subtype.encode() + b";\r\n boundary=\"" + boundary + b"\"" + CRLF + CRLF]
+    for index, part in enumerate(parts):
+        out.append((CRLF if index else b"") + b"--" + boundary + CRLF)
+        out.extend(part)
+    out.append(CRLF + b"--" + boundary + b"--" + CRLF)
+    return out
 
 
 def mime_bytes(headers: Iterable[tuple[str, str]], text: str, html: str | None = None,
@@ -114,4 +119,4 @@ def mime_bytes(headers: Iterable[tuple[str, str]], text: str, html: str | None =
     if files:
         body = _multipart("mixed", [body, *files])
     head = "".join(f"{name}: {value}\r\n" for name, value in headers) + "MIME-Version: 1.0\r\n"
-    return head.encode("utf-8") + body  # UTF-8 only with a non-ASCII address
+    return b"".join([head.encode("utf-8"), *body])  # UTF-8 only with a non-ASCII address

@@ -7,7 +7,7 @@ formatted in Python). `CachedSubsetFont` numbers a fixed set of characters the s
 ASCII, Latin-1, the typographic signs and the common Latin Extended-A letters: the first 256-code subset, full),
 so that subset's PDF objects (font file, ToUnicode map, widths) are built once and their bytes reused. A character
 outside it still works as before: reportlab opens a further subset for it, in that document only (its objects are
-cached too, by content). Same glyphs, same text (the ToUnicode maps), the PDF ~20 KB larger.
+cached too, by content). Same glyphs, same text (the ToUnicode maps), the PDF ~25 KB larger (71 instead of 46 KB).
 """
 
 from __future__ import annotations

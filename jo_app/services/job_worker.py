@@ -4,12 +4,14 @@
 - In the app process (`make run`, unless JOBS_IN_APP=0): one daemon thread (`start_in_app`), woken right after a
   commit that queued jobs (`kick`, subscribed to the `JobsQueued` domain event) and every JOBS_POLL_SECONDS.
 
-Delivery, exactly once as far as SMTP allows: each job's mails carry Message-IDs derived from the job id; after
-the server accepts one, its id is committed to the job row (`sent`), and the job is marked done after the last one.
-A worker killed before a message was accepted leaves the job running under a lease: when the lease expires another
-worker claims it and sends what is missing. The one window left is between the server's `250 OK` and the commit of
-`sent` (milliseconds): a crash exactly there sends that message again, with the SAME Message-ID, so receiving
-servers and mail clients that deduplicate on Message-ID show it once.
+Delivery, exactly once as far as SMTP allows: each job's mails carry Message-IDs derived from the job id; the ids
+the server accepted are committed to the job row (`sent`) before the job's next message goes out, and with the job's
+end (the same UPDATE that marks it done, or gives it back after an error: one statement and commit fewer per mail
+than a separate write). A worker killed before a message was accepted leaves the job running under a lease: when
+the lease expires another worker claims it and sends what is missing. The one window left is between the server's
+`250 OK` and that commit (the rest of the handler, milliseconds; the confirmation mail is its handler's last
+step): a crash exactly there sends that message again, with the SAME Message-ID, so receiving servers and mail
+clients that deduplicate on Message-ID show it once.
 """
 
 from __future__ import annotations
@@ -58,29 +60,32 @@ def run_one(engine: Engine, *, worker: str | None = None, lease_seconds: float |
     if job is None:
         return False
 
-    recorded: list[str] = []
+    recorded: list[str] = []  # this attempt's accepted ids already in the job row
+    accepted: list[str] = []  # accepted, written before the next message or with the job's end
 
-    def on_sent(message_id: str) -> None:
-        with Session(engine, expire_on_commit=False) as progress:
-            jobs.record_sent(progress, job, message_id, earlier=recorded)
-        recorded.append(message_id)
+    def before_send() -> None:
+        while accepted:
+            with Session(engine, expire_on_commit=False) as progress:
+                jobs.record_sent(progress, job, accepted[0], earlier=recorded)
+            recorded.append(accepted.pop(0))
 
     try:
         handler = HANDLERS.get(job.kind)
         if handler is None:
             raise LookupError(f"unknown job kind {job.kind!r}")
-        with mail_delivery.delivering(job.id, job.sent, on_sent), Session(engine, expire_on_commit=False) as session:
+        with (mail_delivery.delivering(job.id, job.sent, accepted.append, before_send),
+              Session(engine, expire_on_commit=False) as session):
             handler(session, job.payload)
             session.rollback()
     except Exception as error:
         log.exception("job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts)
         with Session(engine, expire_on_commit=False) as session:
-            status = jobs.fail(session, job, f"{error.__class__.__name__}: {error}")
+            status = jobs.fail(session, job, f"{error.__class__.__name__}: {error}", sent=[*recorded, *accepted])
         if status == "dead":
             log.error("job %s (%s) gave up after %s attempts", job.id, job.kind, job.attempts)
         return True
     with Session(engine, expire_on_commit=False) as session:
-        if not jobs.complete(session, job):
+        if not jobs.complete(session, job, sent=[*recorded, *accepted]):
             log.warning("job %s finished after its lease passed to another worker", job.id)
     return True
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Insert, and_, insert, or_, select, update
+from sqlalchemy import Insert, and_, bindparam, insert, or_, select, update
 from sqlmodel import Session
 
 from jo_app.models import OutboxJob
@@ -87,18 +87,25 @@ def claim(session: Session, worker: str, *, lease_seconds: float) -> ClaimedJob 
     return None
 
 
+_NOW = bindparam("now", type_=_J.c.run_after.type)
+_RUNNABLE = or_(and_(_J.c.status == "pending", _J.c.run_after <= _NOW),
+                and_(_J.c.status == "running", _J.c.locked_until < _NOW))
+_CLAIM = (update(_J)  # built once: its construction cost as much CPU as running it
+          .where(_J.c.id == select(_J.c.id).where(_RUNNABLE).order_by(_J.c.id).limit(1)
+                 .with_for_update(skip_locked=True).scalar_subquery(), _RUNNABLE)
+          .values(status="running", locked_until=bindparam("until", type_=_J.c.locked_until.type),
+                  locked_by=bindparam("worker"), attempts=_J.c.attempts + 1)
+          .returning(_J.c.id, _J.c.kind, _J.c.payload, _J.c.attempts, _J.c.sent))
+# the worker's own row: the SET columns come with the parameters (`_update_mine`)
+_MINE = update(_J).where(_J.c.id == bindparam("job_id"), _J.c.status == "running",
+                         _J.c.locked_by == bindparam("lease_holder"))
+
+
 def _claim_once(session: Session, worker: str, lease_seconds: float):
     now = utcnow()
-    runnable = or_(and_(_J.c.status == "pending", _J.c.run_after <= now),
-                   and_(_J.c.status == "running", _J.c.locked_until < now))
-    candidate = (select(_J.c.id).where(runnable).order_by(_J.c.id).limit(1)
-                 .with_for_update(skip_locked=True).scalar_subquery())
     try:
         row = session.connection().execute(
-            update(_J).where(_J.c.id == candidate, runnable)
-            .values(status="running", locked_until=now + timedelta(seconds=lease_seconds), locked_by=worker,
-                    attempts=_J.c.attempts + 1)
-            .returning(_J.c.id, _J.c.kind, _J.c.payload, _J.c.attempts, _J.c.sent)).first()
+            _CLAIM, {"now": now, "until": now + timedelta(seconds=lease_seconds), "worker": worker}).first()
         session.commit()
     except BaseException:
         session.rollback()
@@ -106,8 +113,11 @@ def _claim_once(session: Session, worker: str, lease_seconds: float):
     return row
 
 
-def _mine(job: ClaimedJob):
-    return and_(_J.c.id == job.id, _J.c.status == "running", _J.c.locked_by == job.worker)
+def _update_mine(session: Session, job: ClaimedJob, values: dict[str, Any]) -> bool:
+    """UPDATE the job's row with `values` while this worker holds its lease (commits); whether it did."""
+    done = session.connection().execute(_MINE, {"job_id": job.id, "lease_holder": job.worker, **values}).rowcount == 1
+    session.commit()
+    return done
 
 
 def _scrubbed(job: ClaimedJob) -> dict[str, Any]:
@@ -123,29 +133,30 @@ def record_sent(session: Session, job: ClaimedJob, message_id: str, *, earlier: 
     """Remember that the SMTP server accepted `message_id` for this job (commits). False when the lease was lost.
     `earlier`: the ids this attempt recorded before (the worker keeps them): only the lease holder writes `sent`,
     so the column is the claimed list plus those, and one UPDATE does (no read first)."""
-    sent = list(dict.fromkeys([*job.sent, *earlier, message_id]))
-    done = session.connection().execute(update(_J).where(_mine(job)).values(sent=json.dumps(sent))).rowcount == 1
-    session.commit()
-    return done
+    return _update_mine(session, job, _sent(job, [*earlier, message_id]))
 
 
-def complete(session: Session, job: ClaimedJob) -> bool:
-    """Mark the job done (commits). False when another worker took it over (this lease had expired)."""
-    done = session.connection().execute(update(_J).where(_mine(job)).values(
-        status="done", done_at=utcnow(), locked_until=None, last_error=None, **_scrubbed(job))).rowcount == 1
-    session.commit()
-    return done
+def _sent(job: ClaimedJob, sent: Iterable[str]) -> dict[str, Any]:
+    """The `sent` column with this attempt's accepted ids (nothing when there are none: the column stays)."""
+    ids = list(sent)
+    return {"sent": json.dumps(list(dict.fromkeys([*job.sent, *ids])))} if ids else {}
 
 
-def fail(session: Session, job: ClaimedJob, error: str) -> str:
-    """Give the job back for a later attempt (exponential backoff), or mark it `dead` after MAX_ATTEMPTS (commits).
-    Returns the new status."""
+def complete(session: Session, job: ClaimedJob, *, sent: Iterable[str] = ()) -> bool:
+    """Mark the job done (commits), writing `sent` (this attempt's accepted ids) in the same UPDATE. False when
+    another worker took it over (this lease had expired)."""
+    return _update_mine(session, job, {"status": "done", "done_at": utcnow(), "locked_until": None, "last_error": None,
+                                       **_scrubbed(job), **_sent(job, sent)})
+
+
+def fail(session: Session, job: ClaimedJob, error: str, *, sent: Iterable[str] = ()) -> str:
+    """Give the job back for a later attempt (exponential backoff), or mark it `dead` after MAX_ATTEMPTS (commits);
+    `sent`: this attempt's accepted ids (the next attempt skips them). Returns the new status."""
     status = "dead" if job.attempts >= MAX_ATTEMPTS else "pending"
     delay = min(2 ** job.attempts, 600)
-    session.connection().execute(update(_J).where(_mine(job)).values(
-        status=status, run_after=utcnow() + timedelta(seconds=delay), locked_until=None, last_error=error[:500],
-        **(_scrubbed(job) if status == "dead" else {})))
-    session.commit()
+    _update_mine(session, job, {"status": status, "run_after": utcnow() + timedelta(seconds=delay),
+                                "locked_until": None, "last_error": error[:500],
+                                **(_scrubbed(job) if status == "dead" else {}), **_sent(job, sent)})
     return status
 
 

@@ -7,7 +7,6 @@ alternative in which every user-supplied value is escaped. Prices and dates: Bab
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import smtplib  # noqa: F401  (callers catch mail.smtplib's errors)
@@ -24,8 +23,9 @@ from uuid import uuid4
 from jo_app.config import get_settings
 from jo_app.i18n import normalize_lang
 from jo_app.i18n.formats import format_long, format_price, format_short
-from jo_app.services import mail_delivery, mail_smtp
+from jo_app.services import mail_delivery, mail_mime, mail_smtp
 from jo_app.services.errors import ValidationError
+from jo_app.services.mail_mime import OutgoingMail
 from jo_app.services.mail_templates import RenderedMail, render
 from jo_app.timeutil import utcnow
 
@@ -44,40 +44,29 @@ def _check_address(to: str) -> str:
 
 def build_message(
     to: str, subject: str, text: str, *, html_body: str | None = None, attachments: Iterable[Attachment] = ()
-) -> EmailMessage:
-    """A UTF-8 message from the configured sender, with a fresh Message-ID."""
+) -> OutgoingMail:
+    """A UTF-8 message from the configured sender, with a fresh Message-ID (bytes written by `mail_mime`)."""
     settings = get_settings()
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = settings.mail_from
-    message["To"] = _check_address(to)
-    message["Subject"] = subject  # the email package refuses CR/LF in header values
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "jo-etickets.example"
-    message["Message-ID"] = mail_delivery.message_id(domain) or make_msgid(domain=domain)  # stable in a job
-    message.set_content(text, charset="utf-8")
-    if html_body is not None:
-        message.add_alternative(html_body, subtype="html", charset="utf-8")
-    for filename, mime_type, content in attachments:
-        maintype, _, subtype = mime_type.partition("/")
-        part = EmailMessage(policy=policy.SMTP)  # what add_attachment builds, the base64 lines encoded in C
-        part["Content-Type"] = f"{maintype}/{subtype or 'octet-stream'}"
-        part["Content-Transfer-Encoding"] = "base64"
-        part.add_header("Content-Disposition", "attachment", filename=filename)
-        part.set_payload(base64.encodebytes(content).decode("ascii"))
-        if message.get_content_subtype() != "mixed":
-            message.make_mixed()
-        message.attach(part)
-    return message
+    to = _check_address(to)
+    sender = parseaddr(settings.mail_from)[1]
+    domain = sender.rpartition("@")[2] or "jo-etickets.example"
+    message_id = mail_delivery.message_id(domain) or make_msgid(domain=domain)  # stable in a job
+    headers = [("From", mail_mime.address_value("From", settings.mail_from)),
+               ("To", mail_mime.address_value("To", to)),
+               ("Subject", mail_mime.header_value("Subject", subject)),
+               ("Date", formatdate(localtime=False, usegmt=True)), ("Message-ID", message_id)]
+    data = mail_mime.mime_bytes(headers, text, html_body, attachments)
+    return OutgoingMail(message_id, sender, (parseaddr(to)[1],), to, data)
 
 
-def _write_outbox(message: EmailMessage) -> Path:
+def _write_outbox(message: OutgoingMail) -> Path:
     outbox = get_settings().outbox_dir
     outbox.mkdir(parents=True, exist_ok=True)
     path = outbox / f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid4().hex[:8]}.eml"
     fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(message.as_bytes())
+            handle.write(message.data)
         os.replace(tmp, path)  # atomic: readers never see a half-written message
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -90,17 +79,18 @@ def send_mail(
 ) -> str:
     """Send a message and return its Message-ID. SMTP errors propagate (`smtplib.SMTPException`, `OSError`)."""
     message = build_message(to, subject, text, html_body=html, attachments=attachments)
-    if mail_delivery.already_sent(str(message["Message-ID"])):  # a retried job: accepted by the server before
-        log.info("mail already sent, not again: %s", message["Message-ID"])
-        return str(message["Message-ID"])
+    if mail_delivery.already_sent(message.message_id):  # a retried job: accepted by the server before
+        log.info("mail already sent, not again: %s", message.message_id)
+        return message.message_id
+    mail_delivery.sending()
     if get_settings().smtp_host:
         mail_smtp.send(message)  # one connection per thread, reused
-        log.info("mail sent over SMTP: %s to %s", message["Message-ID"], message["To"])
+        log.info("mail sent over SMTP: %s to %s", message.message_id, message.to)
     else:
         path = _write_outbox(message)
         log.info("mail written to outbox: %s", path)
-    mail_delivery.accepted(str(message["Message-ID"]))
-    return str(message["Message-ID"])
+    mail_delivery.accepted(message.message_id)
+    return message.message_id
 
 
 def read_outbox(limit: int | None = None) -> list[EmailMessage]:

@@ -14,9 +14,9 @@ import smtplib
 import ssl
 import threading
 import time
-from email.message import EmailMessage
 
 from jo_app.config import get_settings
+from jo_app.services.mail_mime import OutgoingMail
 
 SMTP_TIMEOUT_SECONDS = 10
 IDLE_SECONDS = 20.0
@@ -66,7 +66,18 @@ def drop() -> None:
         _close(held[1])
 
 
-def send(message: EmailMessage) -> None:
+def _transmit(client: smtplib.SMTP, message: OutgoingMail) -> None:
+    options: list[str] = []
+    if message.smtputf8:
+        client.ehlo_or_helo_if_needed()
+        if not client.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError("One or more source or delivery addresses require internationalized "
+                                                "email support, but the server does not advertise SMTPUTF8")
+        options = ["SMTPUTF8", "BODY=8BITMIME"]
+    client.sendmail(message.sender, list(message.recipients), message.data, options)  # the bytes as built
+
+
+def send(message: OutgoingMail) -> None:
     """Send `message` over this thread's connection (opened when needed). SMTP errors propagate."""
     key = _key()
     held = getattr(_held, "connection", None)
@@ -76,7 +87,7 @@ def send(message: EmailMessage) -> None:
     _held.connection = None  # held again only after a success
     if held is not None:
         try:
-            held[1].send_message(message)
+            _transmit(held[1], message)
         except _STALE:
             held[1].close()  # found closed: once more below, on a fresh connection
         except BaseException:
@@ -87,7 +98,7 @@ def send(message: EmailMessage) -> None:
             return
     client = _connect()
     try:
-        client.send_message(message)
+        _transmit(client, message)
     except BaseException:
         _close(client)
         raise

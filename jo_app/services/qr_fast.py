@@ -15,15 +15,13 @@ implementations' symbols on random inputs of every mode, version and level.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import pairwise
 
 import qrcode
 from qrcode import LUT, base, exceptions, util
 
-_RUNS = re.compile(r"0{5,}|1{5,}")  # rule 1: five or more modules of one colour in a row or a column
 _FINDER_LIKE = ("10111010000", "00001011101")  # rule 3: 1:1:3:1:1 beside 4 light modules (neither overlaps itself)
 _EXP = base.EXP_TABLE[:255] * 2  # antilog table, doubled: no modulo in the inner loop
 _LOG = base.LOG_TABLE
@@ -137,12 +135,24 @@ def _codewords(version: int, error_correction: int, data_list: list) -> list[int
     return out
 
 
+@cache
+def _segments(size: int) -> int:
+    """Bit k set when modules k and k + 1 of the rows-then-columns text are in the same row (or column)."""
+    inside = int("2".join(["1" * size] * (2 * size)).replace("2", "0"), 2)
+    return inside & (inside >> 1)
+
+
 def lost_point(rows: list[int], size: int) -> int:
     """`qrcode.util.lost_point` of the symbol whose row i is the integer `rows[i]` (bit j = column j dark)."""
     lines = [format(row, f"0{size}b") for row in rows]  # column order reversed: the rules are symmetric
     text = "2".join(lines) + "2" + "2".join("".join(column) for column in zip(*lines, strict=True))
-    runs = _RUNS.findall(text)
-    points = sum(map(len, runs)) - 2 * len(runs)  # rule 1 (both directions): 3 + (length - 5) each
+    # rule 1 (both directions): 3 + (length - 5) per run of >= 5 modules of one colour. With the rows and columns
+    # as one integer (separators as 0, never part of a run: `_segments`), `window` has a bit where 5 modules in a
+    # row are the same (length - 4 per run), `window & ~(window << 1)` one per run.
+    bits, segments = int(text.replace("2", "0"), 2), _segments(size)
+    same = ~(bits ^ (bits >> 1)) & segments
+    window = same & (same >> 1) & (same >> 2) & (same >> 3)
+    points = window.bit_count() + 2 * (window & ~(window << 1)).bit_count()
     full = (1 << (size - 1)) - 1  # rule 2: same-colour 2x2 blocks, at the columns 0..size-2
     for top, bottom in pairwise(rows):
         same_below = ~(top ^ bottom)

@@ -5,6 +5,7 @@ No authorization here (see `ticket_render`). Identical input gives byte-identica
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -15,7 +16,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from jo_app.i18n import normalize_lang, ntext, text
@@ -23,6 +23,7 @@ from jo_app.i18n.formats import format_clock, format_day
 from jo_app.models import TicketStatus
 from jo_app.services.tickets.document import TicketDocument, pack_label, paris_time, qr_matrix
 from jo_app.services.tickets.notice import live_only_notice
+from jo_app.services.tickets.pdf_fonts import CachedSubsetFont
 
 _DARK_RUN = re.compile(rb"\x01+")
 QR_SIZE = 7.5 * cm  # symbol including its quiet zone; the printed code stays >= 6 cm
@@ -39,8 +40,8 @@ def _fonts() -> tuple[str, str]:
         return "JoSans", "JoSans-Bold"
     regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
     if regular.exists() and bold.exists():
-        pdfmetrics.registerFont(TTFont("JoSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("JoSans-Bold", str(bold)))
+        pdfmetrics.registerFont(CachedSubsetFont("JoSans", str(regular)))  # subsets built once (pdf_fonts)
+        pdfmetrics.registerFont(CachedSubsetFont("JoSans-Bold", str(bold)))
         return "JoSans", "JoSans-Bold"
     return "Helvetica", "Helvetica-Bold"
 
@@ -72,7 +73,12 @@ def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, size: float) -> N
     canvas.addLiteral(f"q {module:.4f} 0 0 {-module:.4f} {x:.3f} {y + size:.3f} cm {rects} f Q")
 
 
-def _header(canvas: Canvas, bold: str, regular: str, width: float, height: float, lang: str) -> None:
+@functools.cache
+def _header_art(width: float, height: float) -> str:
+    """The header's shapes (navy band, tricolour ribbon, medal circles) as the page operators reportlab writes for
+    them, formatted once: its circles alone were ~100 numbers formatted in Python per ticket."""
+    canvas = Canvas(io.BytesIO(), pagesize=(width, height))
+    start = len(canvas._code)
     canvas.setFillColor(_NAVY)
     canvas.rect(0, height - 3.2 * cm, width, 3.2 * cm, stroke=0, fill=1)
     for index, color in enumerate((_BLUE, white, _RED)):  # a tricolour ribbon
@@ -82,6 +88,12 @@ def _header(canvas: Canvas, bold: str, regular: str, width: float, height: float
     canvas.setLineWidth(2)
     for index in range(3):  # abstract medal motif: concentric circles (no official emblem)
         canvas.circle(width - 2.6 * cm, height - 1.6 * cm, (0.45 + 0.3 * index) * cm, stroke=1, fill=0)
+    return "\n".join(canvas._code[start:])
+
+
+def _header(canvas: Canvas, bold: str, regular: str, width: float, height: float, lang: str) -> None:
+    canvas.addLiteral(_header_art(width, height))
+    canvas._strokeColorObj, canvas._lineWidth = _GOLD, 2  # as the drawing calls would have left them
     canvas.setFillColor(white)
     canvas.setFont(bold, 22)
     canvas.drawString(1.8 * cm, height - 1.75 * cm, text("pdf.header", lang))

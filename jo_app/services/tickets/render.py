@@ -28,22 +28,28 @@ __all__ = ["EVENT_DURATION", "QR_SIZE", "TicketDocument", "cached_document_pdf",
            "cached_ticket_png", "load_ticket_document", "paris_time", "qr_png", "ticket_ics", "ticket_pdf"]
 
 
-def _cache_dir(ticket_id: int) -> Path:
-    tickets = get_settings().cache_dir / "tickets"
-    tickets.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder = tickets / str(int(ticket_id))
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+def _cache_dir(ticket_id: int) -> tuple[Path, bool]:
+    """The ticket's cache folder, and whether it was just created (then it holds nothing to read or to drop)."""
+    folder = get_settings().cache_dir / "tickets" / str(int(ticket_id))
+    try:
+        folder.mkdir(mode=0o700)
+        return folder, True
+    except FileExistsError:
+        return folder, False
+    except FileNotFoundError:  # the first ticket: the cache folders themselves
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return _cache_dir(ticket_id)
 
 
 def _cached(name: str, ticket_id: int, suffix: str, build) -> bytes:
     """Read `name` from the cache, or build it, write it atomically and drop the ticket's older files."""
-    folder = _cache_dir(ticket_id)
+    folder, new = _cache_dir(ticket_id)
     path = folder / name
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
+    if not new:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            pass
     content: bytes = build()
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)  # created 0600
     try:
@@ -53,7 +59,7 @@ def _cached(name: str, ticket_id: int, suffix: str, build) -> bytes:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    for stale in folder.glob(f"{ticket_id}-*{suffix}"):
+    for stale in () if new else folder.glob(f"{ticket_id}-*{suffix}"):
         if stale.name != name:
             stale.unlink(missing_ok=True)
     return content

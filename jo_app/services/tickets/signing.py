@@ -124,13 +124,17 @@ def _lock_keys(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_ID})
 
 
-def _active_row(session: Session) -> SigningKey | None:
-    stmt = (select(SigningKey).where(SigningKey.status == SigningKeyStatus.ACTIVE)
-            .order_by(SigningKey.id.desc()).limit(1))
-    return session.execute(stmt).scalars().first()
+_ACTIVE = (select(SigningKey.id, SigningKey.public_key, SigningKey.private_key_encrypted)
+           .where(SigningKey.status == SigningKeyStatus.ACTIVE).order_by(SigningKey.id.desc()).limit(1))
 
 
-def _material(db: str, row: SigningKey) -> SigningKeyMaterial:
+def _active_row(session: Session):
+    """The newest ACTIVE key's (id, public_key, private_key_encrypted), or None: the columns only (no ORM entity:
+    this read runs for every batch of tickets signed)."""
+    return session.execute(_ACTIVE).first()
+
+
+def _material(db: str, row) -> SigningKeyMaterial:
     assert row.id is not None
     cache_key = (db, row.id, row.public_key)
     with _lock:
@@ -160,7 +164,7 @@ def get_active_key(session: Session) -> SigningKeyMaterial:
     return _material(db, row)
 
 
-def _create_first_key(session: Session) -> SigningKey:
+def _create_first_key(session: Session):
     _lock_keys(session)
     row = _active_row(session)
     if row is None:

@@ -136,14 +136,15 @@ def ticket_pdf(data: TicketDocument, lang: str = "fr") -> bytes:
         ("pdf.order", data.order_reference),
         ("pdf.number", data.ticket_number),
     ]
-    for key, value in rows:
-        label = text(key, lang)
+    labels = [text(key, lang) for key, _value in rows]
+    column = max(4.2 * cm, max(pdfmetrics.stringWidth(label, regular, 10) for label in labels) + 0.4 * cm)  # no overlap
+    for label, (_key, value) in zip(labels, rows, strict=True):
         canvas.setFillColor(_INK)
         canvas.setFont(regular, 10)
         canvas.drawString(left, y, label)
         canvas.setFont(bold, 12)
-        for line in simpleSplit(value, bold, 12, text_width - 4.2 * cm)[:2]:
-            canvas.drawString(left + 4.2 * cm, y, line)
+        for line in simpleSplit(value, bold, 12, text_width - column)[:2]:
+            canvas.drawString(left + column, y, line)
             y -= 16
         y -= 4
 

@@ -22,8 +22,9 @@ they were. Nothing slow (PDF, e-mail) runs here: the confirmation mail is a dura
 transaction (`services.jobs`, sent by the job worker after the commit), and `OrderPlaced` is announced to the
 subscribers (metrics, live pushes) once the transaction commits (`services.events`). The writes are plain
 Core statements; those whose result is not read (items, emptied cart, released listings, audit row, outbox job)
-travel with the counters and the COMMIT in one message (`services.sql_batch`): seven round trips per order on
-PostgreSQL (BEGIN, locked cart, cart lines, order, tickets, cart holds; then counters + COMMIT).
+travel with the counters and the COMMIT in one message (`services.sql_batch`): six round trips per order on
+PostgreSQL (BEGIN, locked cart, cart lines with the cart holds taken (`cart_take`), order, tickets; then counters +
+COMMIT).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ from sqlmodel import Session
 from jo_app.models import Cart, CartItem, Event, Order, OrderItem, OrderStatus, Ticket, TicketStatus, User
 from jo_app.services import audit, events, jobs, keys, payment, sql_batch
 from jo_app.services.errors import ConflictError, ValidationError
-from jo_app.services.orders import holds, seat_counters, waiting_room
-from jo_app.services.orders.cart_view import CartView, LineRow, build_view, cart_rows, get_cart, problem_message
+from jo_app.services.orders import cart_take, holds, seat_counters, waiting_room
+from jo_app.services.orders.cart_view import CartView, LineRow, build_view, get_cart, problem_message
 from jo_app.services.tickets import resale, resale_holds
 from jo_app.timeutil import utcnow
 
@@ -150,9 +151,11 @@ def _take_seats_and_commit(session: Session, claim: SeatClaim, *, may_release: b
 def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow], card: payment.PaymentCard,
                 idempotency_key: str, *, client_ip: str | None, now: datetime,
                 cart_id: int | None = None, queue_pass: waiting_room.Passes = None,
-                confirmation_mail: bool = True) -> tuple[CheckoutResult, SeatClaim]:
+                confirmation_mail: bool = True,
+                taken: dict[int, int] | None = None) -> tuple[CheckoutResult, SeatClaim]:
     """Write the paid order for `rows` (checked here) in the session's transaction, emptying cart `cart_id` if
-    given and taking over its seat holds; the seats to move at commit time come back as a SeatClaim. `buyer` has
+    given and taking over its seat holds (`taken`: already deleted in this transaction, seats per event id, see
+    `cart_take`); the seats to move at commit time come back as a SeatClaim. `buyer` has
     the user's email, names and security_key. The confirmation mail (unless `confirmation_mail` is false; in the
     buyer's stored language) is queued in the same transaction."""
     view = build_view(rows, now=now, check_seats=False)  # seats: taken at commit (`_take_seats_and_commit`)
@@ -207,7 +210,7 @@ def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow],
         later.add(_INSERT_ITEMS, item)
     held: dict[int, int] = {}
     if cart_id is not None:
-        held = holds.take_cart_holds(session, cart_id)
+        held = holds.take_cart_holds(session, cart_id) if taken is None else taken
         later.add(_EMPTY_CART, {"cart_id": cart_id})
         if any(row.cart_listings for row in rows):  # held listings not claimed (scanned by their seller meanwhile)
             later.add(*resale_holds.release_cart_write(cart_id))
@@ -230,14 +233,16 @@ def _place_cart_order(session: Session, user_id: int, card: payment.PaymentCard,
                                                                                         SeatClaim | None]:
     if locked is None:  # (`locked`: the row LOCKED_CART gave in this transaction)
         locked = session.connection().execute(LOCKED_CART, {"user_id": user_id}).first()
-    rows = cart_rows(session, user_id, now) if locked is not None else []
+    rows, taken = (cart_take.rows_taking_cart_holds(session, user_id, locked.cart_id, now) if locked is not None
+                   else ([], {}))  # the lines read and the cart's holds taken in one statement
     if not rows:  # a retry after success finds its order here (the first attempt emptied the cart)
         existing = find_existing(session, user_id, idempotency_key)
         if existing is not None:
             return existing, None
         raise ValidationError("Your cart is empty.", code="empty_cart")
     return place_order(session, user_id, locked, rows, card, idempotency_key, client_ip=client_ip, now=now,
-                       cart_id=locked.cart_id, queue_pass=queue_pass, confirmation_mail=confirmation_mail)
+                       cart_id=locked.cart_id, queue_pass=queue_pass, confirmation_mail=confirmation_mail,
+                       taken=taken)
 
 
 def run_idempotent(session: Session, user_id: int, idempotency_key: str,

@@ -87,13 +87,14 @@ def test_hold_and_pay_round_trips_on_postgresql(pg_engine: Engine) -> None:
         s.commit()
         seen = _count_statements(pg_engine)
         view = cart.add_item(s, user.id, offer.id)
-        # offer + cart upsert (lock), cart lines, hold delete; then hold insert + line + counter + COMMIT in one raw
-        # message (not seen here); no second transaction to read the cart back (it was 9 statements, 2 transactions)
-        assert len(seen) == 3 and view.count == 1 and view.lines[0].hold_expires_at is not None, seen
+        # offer + cart upsert (lock), cart lines with the hold deleted (services.orders.cart_take); then hold insert +
+        # line + counter + COMMIT in one raw message (not seen here); no second transaction to read the cart back (it
+        # was 9 statements, 2 transactions; then 3 with a statement of its own for the hold delete)
+        assert len(seen) == 2 and view.count == 1 and view.lines[0].hold_expires_at is not None, seen
         seen.clear()
         checkout.checkout(s, user.id, CARD, idempotency_key="batch-1")
-        # cart lock, cart lines, order, tickets, holds; then items, cart, listings, audit, job, counters + COMMIT in
-        # one raw message (it was 11 statements)
-        assert len(seen) == 5, seen
+        # cart lock, cart lines with the holds deleted (cart_take), order with its tickets (order_rows); then items,
+        # cart, listings, audit, job, counters + COMMIT in one raw message (it was 11 statements, then 5)
+        assert len(seen) == 3, seen
         assert s.execute(select(func.count()).select_from(OutboxJob)).scalar_one() == 1  # the mail, exactly once
         assert s.execute(select(Event.seats_sold, Event.seats_held)).one() == (1, 0)

@@ -19,13 +19,12 @@ from jo_app.config import get_settings
 from jo_app.models import Cart, CartItem, Event, Offer
 from jo_app.services import sql_batch
 from jo_app.services.errors import NotFoundError, ValidationError
-from jo_app.services.orders import holds, seat_counters, waiting_room
+from jo_app.services.orders import cart_take, holds, seat_counters, waiting_room
 from jo_app.services.orders.cart_view import (
     _OFFER_EVENT_COLUMNS,
     CartView,
     LineRow,
     build_view,
-    cart_rows,
     get_cart,
     problem_message,
 )
@@ -162,22 +161,21 @@ def _set_line(session: Session, user_id: int, offer_id: int, quantity: int, *, a
               rehold: bool = False, queue_pass: Passes = None) -> CartView:
     """Change one line and its hold, then commit with the event's held-seat counter (the hot row) last.
 
-    Round trips on PostgreSQL: BEGIN, offer + cart upsert (lock), cart lines (with their listing holds), hold
-    delete, then hold insert + line upsert + counter + COMMIT in one message (`sql_batch`); the returned cart is
-    built from the rows already read (`_view_after`), not read again.
+    Round trips on PostgreSQL: BEGIN, offer + cart upsert (lock), cart lines (with their listing holds) and the
+    line's hold deleted (one statement, `cart_take`), then hold insert + line upsert + counter + COMMIT in one message
+    (`sql_batch`); the returned cart is built from the rows already read (`_view_after`), not read again.
     """
     for attempt in range(2):
         now = utcnow()
         try:
             offer, cart_id = _offer_and_cart(session, user_id, offer_id, now)
             event_id, persons, onsale_id = offer.event_id, offer.persons, offer.onsale_id
-            rows = cart_rows(session, user_id, now)
+            rows, old_seats, old_expiry = cart_take.rows_taking_line_hold(session, user_id, cart_id, offer_id, now)
             line = next((row for row in rows if row.offer_id == offer_id), None)
             current = line.quantity if line is not None else 0
             target = current + quantity if add else quantity
             if rehold and current == 0:
                 raise NotFoundError("This pack is not in your cart.", code="offer_not_found")
-            old_seats, old_expiry = holds.take_line_hold(session, cart_id, offer_id)
             old_listed = line.listed_packs if line is not None else 0  # packs held by resale listings
             later = sql_batch.Later()  # result-less writes, sent with the counter and the COMMIT
             wanted = target * persons

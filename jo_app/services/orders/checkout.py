@@ -1,8 +1,8 @@
 """Checkout: cart -> paid order + one e-ticket per pack, in ONE database transaction (commits or rolls back itself).
 
-Never oversell: the order, items and tickets are written first; the cart's seat holds are taken over (their rows
-deleted, services.orders.holds); then each event's counters move in one UPDATE (`seats_held -= held`, `seats_sold +=
-persons`, in event-id order so two checkouts cannot deadlock) whose CHECK `seats_sold + seats_held <= capacity`
+Never oversell: the cart's seat holds are taken over as its lines are read (rows deleted, services.orders.holds),
+the order, items and tickets are written; then each event's counters move in one UPDATE (`seats_held -= held`,
+`seats_sold += persons`, in event-id order so two checkouts cannot deadlock) whose CHECK (sold + held <= capacity)
 refuses any oversale, and the transaction commits (services.orders.seat_counters: on PostgreSQL the UPDATEs and the
 COMMIT go in one message, so the hot event row is never locked across a client round trip). Seats held by the cart are
 already counted, so paying for them never fails for "sold out", even after the hold expired as long as nobody
@@ -22,8 +22,9 @@ they were. Nothing slow (PDF, e-mail) runs here: the confirmation mail is a dura
 transaction (`services.jobs`, sent by the job worker after the commit), and `OrderPlaced` is announced to the
 subscribers (metrics, live pushes) once the transaction commits (`services.events`). The writes are plain
 Core statements; those whose result is not read (items, emptied cart, released listings, audit row, outbox job)
-travel with the counters and the COMMIT in one message (`services.sql_batch`): seven round trips per order on
-PostgreSQL (BEGIN, locked cart, cart lines, order, tickets, cart holds; then counters + COMMIT).
+travel with the counters and the COMMIT in one message (`services.sql_batch`): five round trips per order on
+PostgreSQL (BEGIN, locked cart, cart lines with the cart holds taken (`cart_take`), order with its tickets
+(`order_rows`); then counters + COMMIT).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ from sqlmodel import Session
 from jo_app.models import Cart, CartItem, Event, Order, OrderItem, OrderStatus, Ticket, TicketStatus, User
 from jo_app.services import audit, events, jobs, keys, payment, sql_batch
 from jo_app.services.errors import ConflictError, ValidationError
-from jo_app.services.orders import holds, seat_counters, waiting_room
-from jo_app.services.orders.cart_view import CartView, LineRow, build_view, cart_rows, get_cart, problem_message
+from jo_app.services.orders import cart_take, holds, order_rows, seat_counters, waiting_room
+from jo_app.services.orders.cart_view import CartView, LineRow, build_view, get_cart, problem_message
 from jo_app.services.tickets import resale, resale_holds
 from jo_app.timeutil import utcnow
 
@@ -84,9 +85,7 @@ LOCKED_CART = (  # the cart row locked, with its owner's columns (one round trip
     select(_C.c.id.label("cart_id"), *_BUYER_COLUMNS).join(_U, _U.c.id == _C.c.user_id)
     .where(_C.c.user_id == bindparam("user_id")).with_for_update(of=_C)
 )
-_INSERT_ORDER = insert(_O).returning(_O.c.id)
 _INSERT_ITEMS = insert(_OI)
-_INSERT_TICKETS = insert(_T).returning(_T.c.id, sort_by_parameter_order=True)
 _EMPTY_CART = delete(CartItem.__table__).where(CartItem.__table__.c.cart_id == bindparam("cart_id"))
 _ORDER_BY_KEY = select(_O.c.id, _O.c.reference, _O.c.total_cents).where(
     _O.c.user_id == bindparam("user_id"), _O.c.idempotency_key == bindparam("key"))
@@ -150,9 +149,11 @@ def _take_seats_and_commit(session: Session, claim: SeatClaim, *, may_release: b
 def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow], card: payment.PaymentCard,
                 idempotency_key: str, *, client_ip: str | None, now: datetime,
                 cart_id: int | None = None, queue_pass: waiting_room.Passes = None,
-                confirmation_mail: bool = True) -> tuple[CheckoutResult, SeatClaim]:
+                confirmation_mail: bool = True,
+                taken: dict[int, int] | None = None) -> tuple[CheckoutResult, SeatClaim]:
     """Write the paid order for `rows` (checked here) in the session's transaction, emptying cart `cart_id` if
-    given and taking over its seat holds; the seats to move at commit time come back as a SeatClaim. `buyer` has
+    given and taking over its seat holds (`taken`: already deleted in this transaction, seats per event id, see
+    `cart_take`); the seats to move at commit time come back as a SeatClaim. `buyer` has
     the user's email, names and security_key. The confirmation mail (unless `confirmation_mail` is false; in the
     buyer's stored language) is queued in the same transaction."""
     view = build_view(rows, now=now, check_seats=False)  # seats: taken at commit (`_take_seats_and_commit`)
@@ -167,19 +168,20 @@ def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow],
     connection = session.connection()
     reference = new_reference()
     purchase_key = keys.generate_purchase_key()
-    # A twin with the same key (or a colliding reference) fails here (IntegrityError), before anything else.
-    order_id = connection.execute(_INSERT_ORDER, {
-        "user_id": user_id, "reference": reference, "total_cents": view.total_cents,
-        "status": OrderStatus.PAID, "created_at": now, "paid_at": now, "cancelled_at": None,
-        "purchase_key": purchase_key, "email": buyer.email, "idempotency_key": idempotency_key,
-        "payment_reference": charged.reference, "card_last4": charged.last4}).scalar_one()
+    order = {"user_id": user_id, "reference": reference, "total_cents": view.total_cents, "status": OrderStatus.PAID,
+             "created_at": now, "paid_at": now, "cancelled_at": None, "purchase_key": purchase_key,
+             "email": buyer.email, "idempotency_key": idempotency_key, "payment_reference": charged.reference,
+             "card_last4": charged.last4}
+    resale_events = {row.event_id for row in rows if row.resale_enabled}  # no listing can sell elsewhere...
+    held = {row.offer_id for row in rows if row.listed_packs} if cart_id is not None else set()  # ...unless this
+    # cart holds one (until its hold ends). Claiming a listed ticket needs the order id first; else the order and its
+    # tickets go together (`order_rows`). A twin (same key) fails at the order's INSERT (IntegrityError).
+    order_id = connection.execute(order_rows.INSERT_ORDER, order).scalar_one() if resale_events or held else None
     holder = f"{buyer.first_name} {buyer.last_name}".strip()[:110]
     items, tickets = [], []
     resold: list[int] = []  # official resale first: listed tickets of the offer, re-keyed to this order
     persons_by_event: dict[int, int] = defaultdict(int)
-    resale_events = {row.event_id for row in rows if row.resale_enabled}  # no listing can sell elsewhere...
-    held = {row.offer_id for row in rows if row.listed_packs} if cart_id is not None else set()  # ...unless this
-    for line in view.lines:  # cart holds one (honoured until its hold ends)
+    for line in view.lines:
         on_resale = line.event_id in resale_events or line.offer_id in held
         claimed = resale.claim_for_order(session, buyer_id=user_id, order_id=order_id, purchase_key=purchase_key,
                                          offer_id=line.offer_id, quantity=line.quantity, now=now,
@@ -200,14 +202,18 @@ def place_order(session: Session, user_id: int, buyer: Row, rows: list[LineRow],
                 "qr_id": secrets.token_hex(8), "qr_payload": None, "status": TicketStatus.VALID,
                 "generated_at": now, "used_at": None, "used_by_id": None, "used_gate": None, "cancelled_at": None,
             })
-    ticket_ids = tuple(resold) + (tuple(connection.execute(_INSERT_TICKETS, tickets).scalars().all()) if tickets
-                                  else ())
+    if order_id is None:
+        order_id, fresh_ids = order_rows.write(connection, order, tickets)
+        items = [{**item, "order_id": order_id} for item in items]
+    else:
+        fresh_ids = tuple(connection.execute(order_rows.INSERT_TICKETS, tickets).scalars().all()) if tickets else ()
+    ticket_ids = tuple(resold) + fresh_ids
     later = sql_batch.Later()  # sent with the counters and the COMMIT (one message)
     for item in items:
         later.add(_INSERT_ITEMS, item)
     held: dict[int, int] = {}
     if cart_id is not None:
-        held = holds.take_cart_holds(session, cart_id)
+        held = holds.take_cart_holds(session, cart_id) if taken is None else taken
         later.add(_EMPTY_CART, {"cart_id": cart_id})
         if any(row.cart_listings for row in rows):  # held listings not claimed (scanned by their seller meanwhile)
             later.add(*resale_holds.release_cart_write(cart_id))
@@ -230,14 +236,16 @@ def _place_cart_order(session: Session, user_id: int, card: payment.PaymentCard,
                                                                                         SeatClaim | None]:
     if locked is None:  # (`locked`: the row LOCKED_CART gave in this transaction)
         locked = session.connection().execute(LOCKED_CART, {"user_id": user_id}).first()
-    rows = cart_rows(session, user_id, now) if locked is not None else []
+    rows, taken = (cart_take.rows_taking_cart_holds(session, user_id, locked.cart_id, now) if locked is not None
+                   else ([], {}))  # the lines read and the cart's holds taken in one statement
     if not rows:  # a retry after success finds its order here (the first attempt emptied the cart)
         existing = find_existing(session, user_id, idempotency_key)
         if existing is not None:
             return existing, None
         raise ValidationError("Your cart is empty.", code="empty_cart")
     return place_order(session, user_id, locked, rows, card, idempotency_key, client_ip=client_ip, now=now,
-                       cart_id=locked.cart_id, queue_pass=queue_pass, confirmation_mail=confirmation_mail)
+                       cart_id=locked.cart_id, queue_pass=queue_pass, confirmation_mail=confirmation_mail,
+                       taken=taken)
 
 
 def run_idempotent(session: Session, user_id: int, idempotency_key: str,

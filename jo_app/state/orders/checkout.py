@@ -28,7 +28,7 @@ from jo_app.services.orders import cart_key, cart_view
 from jo_app.services.orders import checkout as checkout_service
 from jo_app.state.auth import AuthState, _resolve_then
 from jo_app.state.client_input import clean_text
-from jo_app.state.orders.cart import CartState, login_redirect, view_dict
+from jo_app.state.orders.cart import CartState, login_redirect, redirect_to, view_dict
 from jo_app.state.orders.queue import QueueState
 
 log = logging.getLogger(__name__)
@@ -206,4 +206,4 @@ class CheckoutState(AuthState):
         self._attempt_key = key
         self.lines, self.can_checkout = [], False
         (await self.get_state(CartState))._clear()  # the database cart was emptied by the payment
-        yield rx.redirect(f"/commandes/{result.reference}")
+        yield redirect_to(f"/commandes/{result.reference}")

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from jo_app.models import AuditLog, CartItem, Event, Order, Ticket
 from jo_app.services.errors import ConflictError, ValidationError
-from jo_app.services.orders import cart, checkout, holds
+from jo_app.services.orders import cart, cart_take, checkout, holds
 from jo_app.services.payment import PaymentCard
 from jo_app.timeutil import utcnow
 from tests.factories import make_event, make_offer, make_user
@@ -51,22 +51,23 @@ def _count(session: Session, model) -> int:
 def test_a_change_while_paying_refuses_the_order_and_changes_nothing(
         pg_engine: Engine, monkeypatch: pytest.MonkeyPatch, change: str, error: type, code: str) -> None:
     user_id, event_id, other_event_id = _shop(pg_engine)
-    read_cart = checkout.cart_rows
+    read_cart = cart_take.rows_taking_cart_holds
 
-    def cart_rows_then_someone_else_commits(session: Session, uid: int, now=None):
-        rows = read_cart(session, uid, now)  # the buyer's transaction has read the cart: still 7 seats, published
+    def cart_read_then_someone_else_commits(session: Session, uid: int, cart_id: int, now=None):
+        if change == "fill_seats":  # the buyer's holds expired and were released before the payment read the cart
+            with Session(pg_engine) as other:
+                holds.sweep(other, now=utcnow() + timedelta(days=1))
+        rows = read_cart(session, uid, cart_id, now)  # the buyer's transaction has read the cart: published...
         with Session(pg_engine) as other:
             event = other.get(Event, event_id)
-            if change == "fill_seats":  # the buyer's holds expired and were released; others bought the seats
-                holds.sweep(other, now=utcnow() + timedelta(days=1))
-                event = other.get(Event, event_id, populate_existing=True)
+            if change == "fill_seats":  # ...and 7 seats left then; others bought the seats meanwhile
                 event.seats_sold = 9  # one seat left, two wanted
             else:
                 event.is_published = False
             other.commit()
         return rows
 
-    monkeypatch.setattr(checkout, "cart_rows", cart_rows_then_someone_else_commits)
+    monkeypatch.setattr(cart_take, "rows_taking_cart_holds", cart_read_then_someone_else_commits)
     with Session(pg_engine) as session:
         with pytest.raises(error) as err:
             checkout.checkout(session, user_id, GOOD, idempotency_key="pay-1")

@@ -16,7 +16,7 @@ from jo_app.db import make_engine
 from jo_app.models import CartItem, Event, Order, SeatHold, Ticket, TicketStatus, User
 from jo_app.services import keys
 from jo_app.services.errors import ConflictError, ValidationError
-from jo_app.services.orders import cart, cart_view, checkout, holds
+from jo_app.services.orders import cart, cart_take, cart_view, checkout, holds
 from jo_app.services.orders import history as orders
 from jo_app.services.payment import PaymentCard
 from jo_app.timeutil import utcnow
@@ -113,17 +113,18 @@ def test_a_hold_retaken_after_expiry_during_payment_fails_cleanly(pg_engine: Eng
     with Session(pg_engine) as s:
         first, second = users(s, 2)
         cart.add_item(s, first, offer_id, 2)
-    read_cart = checkout.cart_rows
+    read_cart = cart_take.rows_taking_cart_holds
 
-    def cart_rows_then_the_hold_expires_and_is_retaken(session: Session, uid: int, now=None):
-        rows = read_cart(session, uid, now)  # the first buyer is paying
+    def the_hold_expires_and_is_retaken_then_cart_read(session: Session, uid: int, cart_id: int, now=None):
+        # The first buyer is paying (cart locked); once its payment has read the cart, the holds are its own (taken in
+        # that statement): the hold is retaken just before.
         with Session(pg_engine) as other:
             other.exec(update(SeatHold).values(expires_at=utcnow() - timedelta(seconds=1)))
             other.commit()
             cart.add_item(other, second, offer_id, 2)  # released at once for the second buyer
-        return rows
+        return read_cart(session, uid, cart_id, now)
 
-    monkeypatch.setattr(checkout, "cart_rows", cart_rows_then_the_hold_expires_and_is_retaken)
+    monkeypatch.setattr(cart_take, "rows_taking_cart_holds", the_hold_expires_and_is_retaken_then_cart_read)
     with Session(pg_engine) as s, pytest.raises(ConflictError) as err:
         checkout.checkout(s, first, GOOD, idempotency_key="pay")
     assert err.value.code == "sold_out"
@@ -142,16 +143,15 @@ def test_a_hold_expiring_during_payment_is_still_paid(pg_engine: Engine, monkeyp
     with Session(pg_engine) as s:
         (buyer,) = users(s, 1)
         cart.add_item(s, buyer, offer_id, 2)
-    read_cart = checkout.cart_rows
+    read_cart = cart_take.rows_taking_cart_holds
 
-    def cart_rows_then_expiry(session: Session, uid: int, now=None):
-        rows = read_cart(session, uid, now)
-        with Session(pg_engine) as other:
+    def expiry_then_cart_read(session: Session, uid: int, cart_id: int, now=None):
+        with Session(pg_engine) as other:  # the hold expires while the buyer pays; nobody has released it yet
             other.exec(update(SeatHold).values(expires_at=utcnow() - timedelta(seconds=1)))
             other.commit()
-        return rows
+        return read_cart(session, uid, cart_id, now)
 
-    monkeypatch.setattr(checkout, "cart_rows", cart_rows_then_expiry)
+    monkeypatch.setattr(cart_take, "rows_taking_cart_holds", expiry_then_cart_read)
     with Session(pg_engine) as s:
         assert checkout.checkout(s, buyer, GOOD, idempotency_key="pay").created
     assert check_invariants(pg_engine, event_id) == (2, 0)

@@ -24,6 +24,7 @@ from reflex_base.event import SUPERSEDES_MARKER, EventHandler
 from reflex_base.registry import RegistrationContext
 
 from jo_app.asgi import ASGIApp, api_first, freeze_startup_heap, transformed_api, warm_routes
+from jo_app.config import get_settings
 from jo_app.live import gc_pauses
 from jo_app.state.auth import AuthState
 
@@ -63,7 +64,7 @@ class App(rx.App):
         warm_routes(self.api_transformer[0] if isinstance(self.api_transformer, list | tuple) else
                     self.api_transformer)
         freeze_startup_heap()
-        gc_pauses.install()
+        gc_pauses.install(freeze_survivors=get_settings().gc_freeze_survivors)
         return asgi
 
     def _setup_state(self) -> None:

@@ -28,7 +28,8 @@ PURGE_EVERY_SECONDS = 60.0  # Reflex's scan of the states directory for expired 
 GIVE_UP_SECONDS = 120.0  # a token still locked or pending a write after this is left to Reflex's own expiry
 _due: dict[str, float] = {}  # closed token -> time it was closed
 _sweeper: asyncio.Task | None = None
-TRIM_AFTER_TOKENS = 100  # a sweep that dropped at least this many pages gives the freed memory back to the OS
+TRIM_AFTER_TOKENS = 100  # a sweep that dropped at least this many pages gives the freed memory back to the OS ...
+RELEASE_FRACTION = 0.25  # ... if they are also this share of the pages still open
 stats = {"reclaimed_tokens": 0, "sweeps": 0, "trims": 0, "collected": 0}
 _malloc_trim = None  # libc's malloc_trim once looked up (False: not available)
 LATE_TRIM_SECONDS = 30.0  # > engine.io's ping interval (25 s)
@@ -126,12 +127,20 @@ async def _sweep(namespace: Any, manager: Any) -> None:
         stats["reclaimed_tokens"] += 1
     global _dropped_since_release
     _dropped_since_release += purged
-    # One full collection per wave of departures, once it is over (nothing left due): a collection walks the whole
-    # heap (seconds with 10,000 pages' worth), so not one per sweep while thousands of pages are still leaving.
-    if _dropped_since_release >= TRIM_AFTER_TOKENS and not _due:
+    # One full collection per wave of departures, once it is over (nothing left due): it walks the whole heap
+    # (seconds with 10,000 pages open), so not one per sweep while pages are still leaving, and only when the pages
+    # that left are a fair share of those still open (`release_due`).
+    if not _due and release_due(_dropped_since_release, len(connected)):
         _dropped_since_release = 0
         await asyncio.to_thread(release_memory)
         _schedule_late_trim()
+
+
+def release_due(dropped: int, still_open: int) -> bool:
+    """Whether `dropped` pages left since the last whole walk are worth one: at least TRIM_AFTER_TOKENS, and at
+    least RELEASE_FRACTION of the pages still open (the walk's cost grows with them: 100 pages leaving a room of
+    20,000 would stop the process for seconds to free 0.5 % of its memory)."""
+    return dropped >= max(TRIM_AFTER_TOKENS, RELEASE_FRACTION * still_open)
 
 
 def _schedule_late_trim() -> None:

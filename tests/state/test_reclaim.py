@@ -25,3 +25,11 @@ def test_release_memory_collects_the_cycles_of_pages_that_left() -> None:
         assert not any(isinstance(obj, _Page) for obj in gc.get_objects())
     finally:
         gc.enable()
+
+
+def test_a_whole_walk_waits_for_a_fair_share_of_the_open_pages_to_leave() -> None:
+    """A collection walks every open page: 100 pages leaving a room of 20,000 do not stop the process for it."""
+    assert not reclaim.release_due(99, 0)
+    assert reclaim.release_due(100, 0) and reclaim.release_due(100, 400)
+    assert not reclaim.release_due(100, 20_000) and not reclaim.release_due(4_999, 20_000)
+    assert reclaim.release_due(5_000, 20_000)

@@ -29,7 +29,9 @@ from jo_app.state.catalog.stock import StockState
 from tests.deploy.conftest import PASSWORD, add_event
 from tests.deploy.topology import Topology, free_port, http, topology
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live-topology")]
+# The same xdist group as tests/deploy/test_topology.py: both start `reflex` in the repository, whose runs rewrite
+# reflex.lock; two at once (one on each xdist worker) left it empty and the other's export failed.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("topology")]
 
 STOCK = StockState.get_full_name()  # the state name the websocket carries (module path included)
 SEATS = "seats_left_rx_state_"

@@ -266,9 +266,11 @@ def topology(base: Path, *, workers: int = 2, extra_env: dict[str, str] | None =
                 **(extra_env or {}),
             }
             topo.apps.append(AppProcess(f"app{index}", port, env, base / f"app{index}.log"))
-        for app in topo.apps:  # both migrate at once: the advisory lock serialises them
-            app.start()
+        # One after the other: each `reflex run` copies the lockfiles between .web and the repository's reflex.lock
+        # as it starts, and two at once could leave bun.lock empty (the frontend export then fails). Concurrent
+        # migrations have their own test (test_migrate_and_nginx.py).
         for app in topo.apps:
+            app.start()
             app.wait_ready()
         conf = _nginx_config(base, static, https_port, http_port, app_ports, per_address_limits)
         topo.nginx = subprocess.Popen([NGINX, "-c", str(conf / "nginx.conf"), "-p", str(conf), "-g", "daemon off;"],

@@ -64,7 +64,8 @@ class App(rx.App):
         warm_routes(self.api_transformer[0] if isinstance(self.api_transformer, list | tuple) else
                     self.api_transformer)
         freeze_startup_heap()
-        gc_pauses.install(freeze_survivors=get_settings().gc_freeze_survivors)
+        freeze_after_ms = get_settings().gc_freeze_after_ms
+        gc_pauses.install(freeze_after=freeze_after_ms / 1000 if freeze_after_ms >= 0 else None)
         return asgi
 
     def _setup_state(self) -> None:

@@ -105,11 +105,9 @@ class Settings(BaseSettings):
     queue_big_room_pages: int = 5000
     queue_big_room_seconds: float = 5.0
     queue_ping_seconds: float = 60.0
-    # Garbage collection of the app process (jo_app/live/gc_pauses.py): 1 freezes the survivors of each full
-    # collection so that later ones do not walk every open page again. Off by default: measured, it made UI orders
-    # cost ~1 ms more of web CPU (docs/benchmarks.md, session 8); it shortens the stops of a process filling up with
-    # tens of thousands of waiting pages.
-    gc_freeze_survivors: bool = False
+    # Garbage collection of the app process (jo_app/live/gc_pauses.py): a full collection that stopped the process
+    # this long freezes its survivors, so that later ones do not walk every open page again (-1: never).
+    gc_freeze_after_ms: int = 200
     # Gate: a ticket is accepted from this many hours before the event start to this many after.
     gate_open_hours_before: int = 6
     gate_close_hours_after: int = 12

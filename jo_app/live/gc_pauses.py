@@ -5,12 +5,13 @@ open pages (each a tree of Reflex states, its socket, its queues) that is second
 and no handler runs. CPython starts one whenever the objects promoted to the old generation since the last one
 exceed a quarter of its survivors, and promotions count every object that lived through two young collections,
 including the many that die a moment later: measured with 6,000 waiting pages opening, a full collection every
-~7 s, each stopping the process 1.1-2.3 s.
+~7 s, each stopping the process 1.1-2.3 s; with 15,000-20,000, every 16-24 s, each 3-6.4 s.
 
-Optional policy (`install(freeze_survivors=True)`, setting GC_FREEZE_SURVIVORS, off by default: measured, UI orders
-cost ~1 ms more of web CPU with it; it helps a process filling up with tens of thousands of waiting pages): the
-survivors of each full collection are frozen (`gc.freeze`): a later collection walks only
-what was created since, so its cost follows the recent traffic, not the number of pages open. What was frozen is
+Policy (`install(freeze_after=...)`, setting GC_FREEZE_AFTER_MS, 200 ms by default): the survivors of a full
+collection that stopped the process longer than that are frozen (`gc.freeze`): later collections walk only what
+was created since, so their cost follows the recent traffic, not the number of pages open. A small process (a
+shop serving orders) never reaches the threshold and keeps CPython's policy untouched (freezing after every full
+collection made UI orders ~1 ms of web CPU dearer, docs/benchmarks.md). What was frozen is
 walked again (1) when pages leave (`thaw_and_collect`, called once per wave of departures by `reclaim`), where the
 reference cycles of the states of the pages that left must be found, and (2) by the next full collection once the
 frozen heap has doubled since the last whole walk (`THAW_GROWTH`): garbage that was frozen while alive (a socket
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 WARN_SECONDS = 0.1
 stats: dict[str, float] = {"full": 0, "full_seconds": 0.0, "longest": 0.0, "slow": 0, "thawed": 0}
 _started: list[float] = []
-_freeze_survivors = False
+_freeze_after: float | None = None  # seconds a full collection must last for its survivors to be frozen (None: never)
 THAW_GROWTH = 2.0  # the next full collection walks everything once the frozen heap grew this much since the last
 _walked = {"all": True, "frozen_after": 0}  # whether the running collection walks everything; the frozen count then
 
@@ -48,7 +49,7 @@ def _on_collection(phase: str, info: dict) -> None:
     if generation == 2:
         stats["full"] += 1
         stats["full_seconds"] += took
-        if _freeze_survivors:
+        if _freeze_after is not None and took >= _freeze_after:
             _freeze()
     stats["longest"] = max(stats["longest"], took)
     if took >= WARN_SECONDS:
@@ -70,11 +71,12 @@ def _freeze() -> None:
         stats["thawed"] += 1
 
 
-def install(*, freeze_survivors: bool = True) -> bool:
-    """Measure every collection of this process from now on and, with `freeze_survivors`, freeze the survivors of
-    each full collection (idempotent). Returns whether the callback was installed now."""
-    global _freeze_survivors
-    _freeze_survivors = freeze_survivors
+def install(*, freeze_after: float | None = 0.2) -> bool:
+    """Measure every collection of this process from now on and freeze the survivors of each full collection that
+    lasted `freeze_after` seconds or more (0: every one; None: never) (idempotent). Returns whether the callback was
+    installed now."""
+    global _freeze_after
+    _freeze_after = freeze_after
     if _on_collection in gc.callbacks:
         return False
     gc.callbacks.append(_on_collection)
@@ -85,7 +87,7 @@ def thaw_and_collect() -> int:
     """One full collection over the whole heap, frozen objects included (the cycles of pages that left may have
     been frozen while they were open); its survivors are frozen again when the policy is on. Returns the objects
     collected."""
-    if _freeze_survivors:
+    if _freeze_after is not None:
         gc.unfreeze()
         _walked["all"] = True
         stats["thawed"] += 1

@@ -18,7 +18,7 @@ def _measured(monkeypatch: pytest.MonkeyPatch):
     interpreter's own list, shared with every other test of this process)."""
     monkeypatch.setattr(gc_pauses, "stats", dict.fromkeys(gc_pauses.stats, 0))
     monkeypatch.setattr(gc_pauses, "_walked", {"all": True, "frozen_after": 0})
-    monkeypatch.setattr(gc_pauses, "_freeze_survivors", False)
+    monkeypatch.setattr(gc_pauses, "_freeze_after", None)
     if gc_pauses._on_collection in gc.callbacks:
         gc.callbacks.remove(gc_pauses._on_collection)
     yield
@@ -36,8 +36,8 @@ class _Page:
 
 def test_a_full_collection_is_counted_and_a_slow_one_logged(monkeypatch: pytest.MonkeyPatch,
                                                             caplog: pytest.LogCaptureFixture) -> None:
-    assert gc_pauses.install(freeze_survivors=False) is True
-    assert gc_pauses.install(freeze_survivors=False) is False  # once
+    assert gc_pauses.install(freeze_after=None) is True
+    assert gc_pauses.install(freeze_after=None) is False  # once
     assert gc.callbacks.count(gc_pauses._on_collection) == 1
     monkeypatch.setattr(gc_pauses, "WARN_SECONDS", 0.0)  # every collection counts as slow
     with caplog.at_level(logging.WARNING, logger=gc_pauses.__name__):
@@ -48,7 +48,7 @@ def test_a_full_collection_is_counted_and_a_slow_one_logged(monkeypatch: pytest.
 
 
 def test_a_quick_collection_is_not_logged(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    gc_pauses.install(freeze_survivors=False)
+    gc_pauses.install(freeze_after=None)
     monkeypatch.setattr(gc_pauses, "WARN_SECONDS", 60.0)
     with caplog.at_level(logging.WARNING, logger=gc_pauses.__name__):
         gc.collect(0)
@@ -56,7 +56,7 @@ def test_a_quick_collection_is_not_logged(monkeypatch: pytest.MonkeyPatch, caplo
 
 
 def test_survivors_are_frozen_and_found_again_when_pages_leave() -> None:
-    gc_pauses.install()
+    gc_pauses.install(freeze_after=0.0)
     page = _Page()
     gone = weakref.ref(page)
     gc.collect()  # the page is alive: it survives, and is frozen with the rest of the heap
@@ -70,7 +70,7 @@ def test_survivors_are_frozen_and_found_again_when_pages_leave() -> None:
 
 
 def test_the_frozen_heap_is_walked_again_once_it_doubled(monkeypatch: pytest.MonkeyPatch) -> None:
-    gc_pauses.install()
+    gc_pauses.install(freeze_after=0.0)
     gc.collect()  # a whole walk: the frozen heap's size is the reference
     page = _Page()
     gone = weakref.ref(page)
@@ -82,3 +82,14 @@ def test_the_frozen_heap_is_walked_again_once_it_doubled(monkeypatch: pytest.Mon
     assert gc_pauses.stats["thawed"] == 1
     gc.collect()
     assert gone() is None
+
+
+def test_only_a_long_full_collection_freezes_its_survivors() -> None:
+    """A small heap (quick collections) keeps CPython's own policy; a collection as long as the threshold freezes."""
+    gc_pauses.install(freeze_after=60.0)
+    page = _Page()
+    gc.collect()
+    assert any(obj is page for obj in gc.get_objects())  # quick: nothing frozen
+    gc_pauses.install(freeze_after=0.0)  # (the same callback, a threshold every collection reaches)
+    gc.collect()
+    assert not any(obj is page for obj in gc.get_objects())

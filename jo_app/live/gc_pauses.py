@@ -85,10 +85,13 @@ def install(*, freeze_after: float | None = 0.2) -> bool:
 
 def thaw_and_collect() -> int:
     """One full collection over the whole heap, frozen objects included (the cycles of pages that left may have
-    been frozen while they were open); its survivors are frozen again when the policy is on. Returns the objects
-    collected."""
-    if _freeze_after is not None:
-        gc.unfreeze()
-        _walked["all"] = True
-        stats["thawed"] += 1
-    return gc.collect()
+    been frozen while they were open); with the policy on, its survivors are frozen again, however quick the walk
+    was (the startup heap, frozen at start, stays out of later collections). Returns the objects collected."""
+    if _freeze_after is None or not gc.get_freeze_count():
+        return gc.collect()
+    gc.unfreeze()
+    _walked["all"] = True
+    stats["thawed"] += 1
+    found = gc.collect()
+    gc.freeze()  # what the whole walk kept, as `freeze_startup_heap` does (a no-op if the callback froze it)
+    return found

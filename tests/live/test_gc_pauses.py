@@ -93,3 +93,14 @@ def test_only_a_long_full_collection_freezes_its_survivors() -> None:
     gc_pauses.install(freeze_after=0.0)  # (the same callback, a threshold every collection reaches)
     gc.collect()
     assert not any(obj is page for obj in gc.get_objects())
+
+
+def test_a_quick_departure_walk_keeps_the_startup_heap_frozen() -> None:
+    """The walk after pages left thaws everything; whatever it kept is frozen again even when it was quick (the
+    startup heap frozen by `asgi.freeze_startup_heap` must not come back into every later collection)."""
+    gc_pauses.install(freeze_after=60.0)  # no collection here reaches the threshold
+    startup = [["built at start"]]
+    gc.collect()
+    gc.freeze()  # what freeze_startup_heap does
+    gc_pauses.thaw_and_collect()
+    assert not any(obj is startup for obj in gc.get_objects())
